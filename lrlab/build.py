@@ -1,0 +1,99 @@
+"""Turn a validated config into real ``torch.optim`` objects.
+
+Shared by the simulator (one 1-element tensor per group) and the training engine (the model's
+parameter groups), so both step exactly the same optimizer and scheduler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch.optim import lr_scheduler
+
+from lrlab.catalog import OPTIMIZERS, SCHEDULERS
+from lrlab.errors import ConfigError
+from lrlab.expr import ExpressionError, compile_expression
+from lrlab.metrics import synthetic_metric
+
+
+class SafeLambda:
+    """A user expression as the callable torch expects; errors name the config field."""
+
+    def __init__(self, text: str, field: str) -> None:
+        self.expression = compile_expression(text)
+        self.field = field
+
+    def __call__(self, epoch: int) -> float:
+        try:
+            factor = self.expression(epoch)
+        except ExpressionError as exc:
+            raise ConfigError(self.field, str(exc)) from None
+        if factor < 0:  # a negative rate turns descent into ascent: never what was meant
+            raise ConfigError(self.field, f"the factor must be >= 0, got {factor:g} at epoch={epoch}")
+        return factor
+
+
+def build_optimizer(cfg: dict[str, Any], params: Sequence[Sequence[torch.Tensor]]) -> Any:
+    """The optimizer of ``cfg`` over ``params``, one list of tensors per parameter group."""
+    opt = dict(cfg["optimizer"])
+    name = opt.pop("name")
+    spec = OPTIMIZERS[name]
+    groups = [
+        {"params": list(p), **_torch_kwargs(spec.params, g)}
+        for p, g in zip(params, cfg["param_groups"], strict=True)
+    ]
+    try:
+        return getattr(torch.optim, name)(groups, **_torch_kwargs(spec.params, opt))
+    except (ValueError, TypeError, RuntimeError) as exc:
+        raise ConfigError("optimizer", f"torch rejected it: {exc}") from None
+
+
+def build_scheduler(spec_cfg: dict[str, Any], optimizer: Any, path: str = "scheduler") -> Any:
+    """The (possibly composite) scheduler of a validated scheduler section."""
+    spec = SCHEDULERS[spec_cfg["name"]]
+    kwargs: dict[str, Any] = {}
+    for p in spec.params:
+        if p.name not in spec_cfg or not p.torch:
+            continue
+        value = spec_cfg[p.name]
+        if p.kind == "lambda":
+            value = (
+                [SafeLambda(v, f"{path}.{p.name}[{i}]") for i, v in enumerate(value)]
+                if isinstance(value, list)
+                else SafeLambda(value, f"{path}.{p.name}")
+            )
+        elif p.kind == "schedulers":
+            value = [
+                build_scheduler(child, optimizer, f"{path}.{p.name}[{i}]")
+                for i, child in enumerate(value)
+            ]
+        kwargs[p.name] = value
+    cls = getattr(lr_scheduler, spec.name)
+    try:
+        if spec.takes_optimizer:
+            return cls(optimizer, **kwargs)
+        return cls(optimizer=optimizer, **kwargs)
+    except ConfigError:
+        raise
+    except (ValueError, TypeError, RuntimeError, ZeroDivisionError) as exc:
+        raise ConfigError(path, f"torch rejected it: {exc}") from None
+
+
+def metric_values(sched_cfg: dict[str, Any], steps: int) -> list[float] | None:
+    """The metric ReduceLROnPlateau sees after each step, or None for other schedulers."""
+    if not SCHEDULERS[sched_cfg["name"]].needs_metric:
+        return None
+    metrics = sched_cfg["metrics"]
+    return metrics[:steps] if isinstance(metrics, list) else synthetic_metric(metrics, steps)
+
+
+def momentum_key(optimizer: Any) -> str | None:
+    group = optimizer.param_groups[0]
+    return "momentum" if "momentum" in group else "betas" if "betas" in group else None
+
+
+def _torch_kwargs(params: Sequence[Any], given: dict[str, Any]) -> dict[str, Any]:
+    kinds = {p.name: p.kind for p in params}
+    return {k: tuple(v) if kinds.get(k) == "float_pair" else v for k, v in given.items()}

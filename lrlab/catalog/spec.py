@@ -1,0 +1,109 @@
+"""The vocabulary of the catalog: what a parameter, a scheduler and an optimizer entry are.
+
+Everything downstream (validation, widgets, code generation, docs) reads these records, so a
+new scheduler is one entry in ``schedulers.py`` and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+class _Required:
+    """Marks a parameter torch requires (it has no default in the signature)."""
+
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+
+Kind = Literal[
+    "float",  # a finite float, within bounds
+    "int",  # an integer, within bounds
+    "bool",
+    "choice",  # one of ``choices``
+    "milestones",  # strictly increasing positive integers
+    "float_or_list",  # one float, or one per parameter group
+    "float_pair",  # two floats, like Adam's betas
+    "lambda",  # a safe expression in ``epoch``, or one per parameter group
+    "schedulers",  # a list of nested scheduler configs (SequentialLR, ChainedScheduler)
+    "metrics",  # lrlab's own: the metric fed to ReduceLROnPlateau
+]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One keyword argument of a torch class."""
+
+    name: str
+    kind: Kind
+    default: Any
+    help: str
+    gt: float | None = None  # exclusive lower bound
+    ge: float | None = None  # inclusive lower bound
+    lt: float | None = None  # exclusive upper bound
+    le: float | None = None  # inclusive upper bound
+    choices: tuple[Any, ...] = ()
+    nullable: bool = False  # None is a valid value (torch's "not set")
+    example: Any = None  # what a UI proposes for a required parameter
+    log: bool = False  # best edited on a log scale (learning rates)
+    torch: bool = True  # False for lrlab's own keys that are not passed to torch
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def bounds_text(self) -> str:
+        parts = []
+        for op, value in (("> ", self.gt), (">= ", self.ge), ("< ", self.lt), ("<= ", self.le)):
+            if value is not None:
+                parts.append(f"{op}{value:g}")
+        return " and ".join(parts)
+
+    def initial(self) -> Any:
+        """The value a fresh form shows: torch's default, or the example if torch has none."""
+        return self.example if self.required else self.default
+
+
+# A cross-field rule: gets the scheduler's kwargs and the validation context, raises ConfigError.
+Check = Callable[[dict[str, Any], Any], None]
+
+
+@dataclass(frozen=True)
+class SchedulerSpec:
+    name: str
+    params: tuple[Param, ...]
+    step_per: Literal["epoch", "batch"]
+    formula: str  # LaTeX, shown with st.latex and in the docs
+    explain: str  # plain language, for teaching
+    checks: tuple[Check, ...] = ()
+    composite: bool = False  # holds child schedulers
+    needs_metric: bool = False  # step(metric), i.e. ReduceLROnPlateau
+    takes_optimizer: bool = True  # ChainedScheduler infers it from its children
+    marks: tuple[str, ...] = ()  # params whose values are step indices worth marking on a chart
+
+    def param(self, name: str) -> Param:
+        return next(p for p in self.params if p.name == name)
+
+    @property
+    def docs_url(self) -> str:
+        return f"https://docs.pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.{self.name}.html"
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    name: str
+    params: tuple[Param, ...]
+    explain: str
+    momentum_key: Literal["momentum", "betas"] | None = None
+    omitted: dict[str, str] = field(default_factory=dict)  # torch kwargs left out, and why
+
+    def param(self, name: str) -> Param:
+        return next(p for p in self.params if p.name == name)
+
+    @property
+    def docs_url(self) -> str:
+        return f"https://docs.pytorch.org/docs/stable/generated/torch.optim.{self.name}.html"

@@ -1,0 +1,74 @@
+"""``simulate(config)``: the learning-rate trajectory of a config, from real torch objects."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from lrlab.build import build_optimizer, build_scheduler, metric_values, momentum_key
+from lrlab.config import validate
+
+
+def simulate(config: Mapping[str, Any], steps: int | None = None) -> pd.DataFrame:
+    """Step the config's real torch optimizer and scheduler and record every group's lr.
+
+    One row per (step, group). Row ``(t, g)`` is ``param_groups[g]['lr']`` in effect for
+    optimizer step ``t``, i.e. after ``t`` calls of ``scheduler.step()``. Columns: ``step``,
+    ``group``, ``lr``, then ``momentum`` when the optimizer has one (``betas[0]`` for the Adam
+    family) and ``metric`` for ReduceLROnPlateau (``metric`` at row ``t`` is what the scheduler
+    is given after step ``t``). Raises :class:`lrlab.ConfigError` for an invalid config.
+    """
+    cfg = validate(config, steps)
+    n = cfg["steps"]
+    params = [[torch.zeros(1, requires_grad=True)] for _ in cfg["param_groups"]]
+    with warnings.catch_warnings():
+        # Composite schedulers warn about torch internals that are not the user's concern.
+        warnings.simplefilter("ignore")
+        optimizer = build_optimizer(cfg, params)
+        scheduler = build_scheduler(cfg["scheduler"], optimizer)
+        metrics = metric_values(cfg["scheduler"], n)
+        lr, momentum = _run(optimizer, scheduler, n, metrics)
+    groups = len(params)
+    columns: dict[str, Any] = {
+        "step": np.repeat(np.arange(n), groups),
+        "group": np.tile(np.arange(groups), n),
+        "lr": lr.ravel(),
+    }
+    if momentum is not None:
+        columns["momentum"] = momentum.ravel()
+    if metrics is not None:
+        columns["metric"] = np.repeat(np.asarray(metrics, dtype=np.float64), groups)
+    return pd.DataFrame(columns)
+
+
+def _run(
+    optimizer: Any, scheduler: Any, steps: int, metrics: list[float] | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    groups = optimizer.param_groups
+    key = momentum_key(optimizer)
+    if key == "momentum":
+        record = lambda: [(g["lr"], g["momentum"]) for g in groups]  # noqa: E731
+    elif key == "betas":
+        record = lambda: [(g["lr"], g["betas"][0]) for g in groups]  # noqa: E731
+    else:
+        record = lambda: [(g["lr"], 0.0) for g in groups]  # noqa: E731
+    # One real optimizer step, so torch sees the documented order; a no-grad step changes
+    # nothing, so repeating it every step would only cost time (see bench/simulate.py).
+    optimizer.step()
+    rows = [record()]
+    step = scheduler.step
+    if metrics is None:
+        for _ in range(steps - 1):
+            step()
+            rows.append(record())
+    else:
+        for t in range(steps - 1):
+            step(metrics[t])
+            rows.append(record())
+    values = np.asarray(rows, dtype=np.float64)  # (steps, groups, 2)
+    return values[:, :, 0], None if key is None else values[:, :, 1]
