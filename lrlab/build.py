@@ -31,7 +31,9 @@ class SafeLambda:
         except ExpressionError as exc:
             raise ConfigError(self.field, str(exc)) from None
         if factor < 0:  # a negative rate turns descent into ascent: never what was meant
-            raise ConfigError(self.field, f"the factor must be >= 0, got {factor:g} at epoch={epoch}")
+            raise ConfigError(
+                self.field, f"the factor must be >= 0, got {factor:g} at epoch={epoch}"
+            )
         return factor
 
 

@@ -32,8 +32,11 @@ def to_code(config: Mapping[str, Any]) -> str:
         layers = ", ".join(["nn.Linear(8, 8)"] * (len(groups) - 1) + ["nn.Linear(8, 1)"])
         model = f"nn.Sequential({layers})"
         entries = [
-            "{" + ", ".join([f'"params": model[{i}].parameters()']
-                            + [f'"{k}": {_py(v, kinds[k])}' for k, v in g.items()])
+            "{"
+            + ", ".join(
+                [f'"params": model[{i}].parameters()']
+                + [f'"{k}": {_py(v, kinds[k])}' for k, v in g.items()]
+            )
             + "},"
             for i, g in enumerate(groups)
         ]

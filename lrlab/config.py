@@ -8,6 +8,7 @@ turns into garbage: zero periods, unsorted milestones, NaN rates, short metrics,
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -127,7 +128,7 @@ def _children(value: Any, field: str, milestones: list[int] | None, ctx: Context
         raise ConfigError(field, f"schedulers nest at most {MAX_NESTING} levels deep")
     if milestones is not None:  # SequentialLR: each child runs for its own segment
         bounds = [0, *milestones, ctx.budget]
-        budgets = [max(1, hi - lo) for lo, hi in zip(bounds, bounds[1:], strict=False)]
+        budgets = [max(1, hi - lo) for lo, hi in itertools.pairwise(bounds)]
     else:  # ChainedScheduler: every child is stepped every time
         budgets = [ctx.budget] * len(value)
     return [
@@ -228,9 +229,7 @@ def _expression(field: str, value: Any) -> str:
 def _metrics(field: str, value: Any, budget: int) -> list[float] | dict[str, Any]:
     if isinstance(value, list):
         if len(value) < budget:
-            raise ConfigError(
-                field, f"has {len(value)} values but the schedule has {budget} steps"
-            )
+            raise ConfigError(field, f"has {len(value)} values but the schedule has {budget} steps")
         return [_float(f"{field}[{i}]", v) for i, v in enumerate(value)]
     if isinstance(value, Mapping):
         for key in value:

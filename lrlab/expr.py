@@ -204,7 +204,7 @@ class _PythonRenderer(ast.NodeTransformer):
     """Rewrites names so the expression runs as ordinary Python with ``import math``."""
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
-        if node.id in CONSTANTS or node.id in FUNCTIONS and node.id not in _BUILTINS:
+        if node.id in CONSTANTS or (node.id in FUNCTIONS and node.id not in _BUILTINS):
             return ast.Attribute(value=ast.Name(id="math", ctx=ast.Load()), attr=node.id)
         return node
 

@@ -15,4 +15,11 @@ __all__ = [
     "OptimizerSpec",
     "Param",
     "SchedulerSpec",
+    "scheduler_example",
 ]
+
+
+def scheduler_example(name: str) -> dict:
+    """A scheduler section with torch's defaults and an example for each required parameter."""
+    spec = SCHEDULERS[name]
+    return {"name": name, **{p.name: p.example for p in spec.params if p.required}}

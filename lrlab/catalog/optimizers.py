@@ -45,8 +45,12 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 Param("momentum", "float", 0, "Momentum factor.", ge=0, lt=1),
                 Param("dampening", "float", 0, "Dampening for momentum.", ge=0, le=1),
                 _WD,
-                Param("nesterov", "bool", False,
-                      "Nesterov momentum (needs momentum > 0 and dampening 0)."),
+                Param(
+                    "nesterov",
+                    "bool",
+                    False,
+                    "Nesterov momentum (needs momentum > 0 and dampening 0).",
+                ),
             ),
             "Stochastic gradient descent, optionally with (Nesterov) momentum: the workhorse "
             "of image classification.",
@@ -54,17 +58,27 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         ),
         OptimizerSpec(
             "Adam",
-            (_lr(1e-3), _BETAS, _EPS, _WD,
-             Param("amsgrad", "bool", False, "Use the AMSGrad variant."), _DECOUPLED),
+            (
+                _lr(1e-3),
+                _BETAS,
+                _EPS,
+                _WD,
+                Param("amsgrad", "bool", False, "Use the AMSGrad variant."),
+                _DECOUPLED,
+            ),
             "Adaptive moments: per-parameter step sizes from running averages of the gradient "
             "and its square.",
             momentum_key="betas",
         ),
         OptimizerSpec(
             "AdamW",
-            (_lr(1e-3), _BETAS, _EPS, Param("weight_decay", "float", 1e-2,
-                                             "Decoupled weight decay.", ge=0, log=True),
-             Param("amsgrad", "bool", False, "Use the AMSGrad variant.")),
+            (
+                _lr(1e-3),
+                _BETAS,
+                _EPS,
+                Param("weight_decay", "float", 1e-2, "Decoupled weight decay.", ge=0, log=True),
+                Param("amsgrad", "bool", False, "Use the AMSGrad variant."),
+            ),
             "Adam with weight decay decoupled from the gradient update: the default for "
             "transformers.",
             momentum_key="betas",
@@ -77,8 +91,14 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         ),
         OptimizerSpec(
             "NAdam",
-            (_lr(2e-3), _BETAS, _EPS, _WD,
-             Param("momentum_decay", "float", 4e-3, "Momentum decay.", ge=0), _DECOUPLED),
+            (
+                _lr(2e-3),
+                _BETAS,
+                _EPS,
+                _WD,
+                Param("momentum_decay", "float", 4e-3, "Momentum decay.", ge=0),
+                _DECOUPLED,
+            ),
             "Adam with Nesterov momentum.",
             momentum_key="betas",
         ),
@@ -106,11 +126,15 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Adagrad",
             (
                 _lr(1e-2),
-                Param("lr_decay", "float", 0, "Learning rate decay (inside the optimizer).",
-                      ge=0),
+                Param("lr_decay", "float", 0, "Learning rate decay (inside the optimizer).", ge=0),
                 _WD,
-                Param("initial_accumulator_value", "float", 0,
-                      "Starting value of the squared-gradient sum.", ge=0),
+                Param(
+                    "initial_accumulator_value",
+                    "float",
+                    0,
+                    "Starting value of the squared-gradient sum.",
+                    ge=0,
+                ),
                 Param("eps", "float", 1e-10, "Added to the denominator.", gt=0),
             ),
             "Per-parameter rates that shrink with the sum of past squared gradients.",
@@ -123,8 +147,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 Param("eps", "float", 1e-6, "Added to the denominator.", gt=0),
                 _WD,
             ),
-            "Adagrad without the ever-shrinking rate: running averages of updates and "
-            "gradients.",
+            "Adagrad without the ever-shrinking rate: running averages of updates and gradients.",
         ),
         OptimizerSpec(
             "ASGD",
@@ -141,10 +164,16 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Rprop",
             (
                 _lr(1e-2),
-                Param("etas", "float_pair", (0.5, 1.2),
-                      "Multiplicative decrease and increase factors.", gt=0),
-                Param("step_sizes", "float_pair", (1e-6, 50),
-                      "Minimal and maximal step sizes.", ge=0),
+                Param(
+                    "etas",
+                    "float_pair",
+                    (0.5, 1.2),
+                    "Multiplicative decrease and increase factors.",
+                    gt=0,
+                ),
+                Param(
+                    "step_sizes", "float_pair", (1e-6, 50), "Minimal and maximal step sizes.", ge=0
+                ),
             ),
             "Resilient backprop: uses only the sign of the gradient; meant for full batches.",
         ),
@@ -171,5 +200,5 @@ OMITTED_OPTIMIZERS: dict[str, str] = {
     "have dense gradients",
     "Muon": "only for 2-D weight matrices; a model also needs a second optimizer for its other "
     "parameters, which one schedule config cannot describe",
-    "Optimizer": "the base class",
+    "Optimizer": "the abstract base class of every optimizer, not an algorithm",
 }

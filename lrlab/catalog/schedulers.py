@@ -86,8 +86,9 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
         SchedulerSpec(
             "StepLR",
             (
-                Param("step_size", "int", REQUIRED, "Period of learning rate decay.", ge=1,
-                      example=30),
+                Param(
+                    "step_size", "int", REQUIRED, "Period of learning rate decay.", ge=1, example=30
+                ),
                 _GAMMA,
             ),
             "epoch",
@@ -98,8 +99,13 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
         SchedulerSpec(
             "MultiStepLR",
             (
-                Param("milestones", "milestones", REQUIRED,
-                      "Increasing step indices at which to decay.", example=[30, 60, 90]),
+                Param(
+                    "milestones",
+                    "milestones",
+                    REQUIRED,
+                    "Increasing step indices at which to decay.",
+                    example=[30, 60, 90],
+                ),
                 _GAMMA,
             ),
             "epoch",
@@ -135,8 +141,17 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
         ),
         SchedulerSpec(
             "ExponentialLR",
-            (Param("gamma", "float", REQUIRED, "Multiplicative factor per step.", gt=0, le=1,
-                   example=0.95),),
+            (
+                Param(
+                    "gamma",
+                    "float",
+                    REQUIRED,
+                    "Multiplicative factor per step.",
+                    gt=0,
+                    le=1,
+                    example=0.95,
+                ),
+            ),
             "epoch",
             r"\eta_t = \eta_0 \cdot \gamma^{t}",
             "Multiplies the learning rate by gamma every step: a smooth exponential decay.",
@@ -144,12 +159,23 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
         SchedulerSpec(
             "SequentialLR",
             (
-                Param("schedulers", "schedulers", REQUIRED,
-                      "Schedulers to run one after another.",
-                      example=[{"name": "LinearLR", "start_factor": 0.1, "total_iters": 5},
-                               {"name": "CosineAnnealingLR", "T_max": 95}]),
-                Param("milestones", "milestones", REQUIRED,
-                      "Steps at which to switch to the next scheduler.", example=[5]),
+                Param(
+                    "schedulers",
+                    "schedulers",
+                    REQUIRED,
+                    "Schedulers to run one after another.",
+                    example=[
+                        {"name": "LinearLR", "start_factor": 0.1, "total_iters": 5},
+                        {"name": "CosineAnnealingLR", "T_max": 95},
+                    ],
+                ),
+                Param(
+                    "milestones",
+                    "milestones",
+                    REQUIRED,
+                    "Steps at which to switch to the next scheduler.",
+                    example=[5],
+                ),
             ),
             "epoch",
             r"\eta_t = \text{sched}_i(t - m_{i-1}) \quad \text{for } m_{i-1} \le t < m_i",
@@ -162,8 +188,14 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
         SchedulerSpec(
             "CosineAnnealingLR",
             (
-                Param("T_max", "int", REQUIRED, "Number of steps for one half cosine.", ge=1,
-                      example=100),
+                Param(
+                    "T_max",
+                    "int",
+                    REQUIRED,
+                    "Number of steps for one half cosine.",
+                    ge=1,
+                    example=100,
+                ),
                 _ETA_MIN,
             ),
             "epoch",
@@ -176,10 +208,16 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
         SchedulerSpec(
             "ChainedScheduler",
             (
-                Param("schedulers", "schedulers", REQUIRED,
-                      "Schedulers stepped together; their factors multiply.",
-                      example=[{"name": "ConstantLR", "factor": 0.5, "total_iters": 10},
-                               {"name": "ExponentialLR", "gamma": 0.97}]),
+                Param(
+                    "schedulers",
+                    "schedulers",
+                    REQUIRED,
+                    "Schedulers stepped together; their factors multiply.",
+                    example=[
+                        {"name": "ConstantLR", "factor": 0.5, "total_iters": 10},
+                        {"name": "ExponentialLR", "gamma": 0.97},
+                    ],
+                ),
             ),
             "epoch",
             r"\eta_t = \eta_0 \prod_i f_i(t)",
@@ -191,27 +229,50 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
         SchedulerSpec(
             "ReduceLROnPlateau",
             (
-                Param("mode", "choice", "min",
-                      "min: the metric should fall (a loss); max: it should rise (accuracy).",
-                      choices=("min", "max")),
-                Param("factor", "float", 0.1, "Factor by which the rate is reduced.", gt=0,
-                      lt=1),
-                Param("patience", "int", 10,
-                      "Steps without improvement tolerated before reducing.", ge=0),
-                Param("threshold", "float", 1e-4, "Smallest change that counts as improvement.",
-                      ge=0),
-                Param("threshold_mode", "choice", "rel",
-                      "rel: relative to the best value; abs: absolute.", choices=("rel", "abs")),
+                Param(
+                    "mode",
+                    "choice",
+                    "min",
+                    "min: the metric should fall (a loss); max: it should rise (accuracy).",
+                    choices=("min", "max"),
+                ),
+                Param("factor", "float", 0.1, "Factor by which the rate is reduced.", gt=0, lt=1),
+                Param(
+                    "patience",
+                    "int",
+                    10,
+                    "Steps without improvement tolerated before reducing.",
+                    ge=0,
+                ),
+                Param(
+                    "threshold", "float", 1e-4, "Smallest change that counts as improvement.", ge=0
+                ),
+                Param(
+                    "threshold_mode",
+                    "choice",
+                    "rel",
+                    "rel: relative to the best value; abs: absolute.",
+                    choices=("rel", "abs"),
+                ),
                 Param("cooldown", "int", 0, "Steps to wait after a reduction.", ge=0),
-                Param("min_lr", "float_or_list", 0, "Lower bound on the learning rate.", ge=0,
-                      log=True),
+                Param(
+                    "min_lr",
+                    "float_or_list",
+                    0,
+                    "Lower bound on the learning rate.",
+                    ge=0,
+                    log=True,
+                ),
                 Param("eps", "float", 1e-8, "Reductions smaller than this are ignored.", ge=0),
-                Param("metrics", "metrics", REQUIRED,
-                      "The metric after each step: a list of numbers, or a synthetic loss "
-                      "curve {start, floor, decay, noise, seed}.",
-                      example={"start": 2.3, "floor": 0.4, "decay": 20.0, "noise": 0.02,
-                               "seed": 0},
-                      torch=False),
+                Param(
+                    "metrics",
+                    "metrics",
+                    REQUIRED,
+                    "The metric after each step: a list of numbers, or a synthetic loss "
+                    "curve {start, floor, decay, noise, seed}.",
+                    example={"start": 2.3, "floor": 0.4, "decay": 20.0, "noise": 0.02, "seed": 0},
+                    torch=False,
+                ),
             ),
             "epoch",
             r"\eta \leftarrow \max(\eta \cdot \text{factor},\ \eta_{min}) \ \text{after "
@@ -224,26 +285,55 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
         SchedulerSpec(
             "CyclicLR",
             (
-                Param("base_lr", "float_or_list", REQUIRED, "Lower boundary of the cycle.",
-                      ge=0, example=0.001, log=True),
-                Param("max_lr", "float_or_list", REQUIRED, "Upper boundary of the cycle.",
-                      ge=0, example=0.01, log=True),
-                Param("step_size_up", "int", 2000, "Steps in the increasing half of a cycle.",
-                      ge=1),
-                Param("step_size_down", "int", None,
-                      "Steps in the decreasing half (default: step_size_up).", ge=1,
-                      nullable=True),
-                Param("mode", "choice", "triangular", "Amplitude policy across cycles.",
-                      choices=("triangular", "triangular2", "exp_range")),
+                Param(
+                    "base_lr",
+                    "float_or_list",
+                    REQUIRED,
+                    "Lower boundary of the cycle.",
+                    ge=0,
+                    example=0.001,
+                    log=True,
+                ),
+                Param(
+                    "max_lr",
+                    "float_or_list",
+                    REQUIRED,
+                    "Upper boundary of the cycle.",
+                    ge=0,
+                    example=0.01,
+                    log=True,
+                ),
+                Param(
+                    "step_size_up", "int", 2000, "Steps in the increasing half of a cycle.", ge=1
+                ),
+                Param(
+                    "step_size_down",
+                    "int",
+                    None,
+                    "Steps in the decreasing half (default: step_size_up).",
+                    ge=1,
+                    nullable=True,
+                ),
+                Param(
+                    "mode",
+                    "choice",
+                    "triangular",
+                    "Amplitude policy across cycles.",
+                    choices=("triangular", "triangular2", "exp_range"),
+                ),
                 Param("gamma", "float", 1.0, "Decay constant for exp_range.", gt=0, le=1),
-                Param("scale_mode", "choice", "cycle",
-                      "Whether the scaling is evaluated per cycle or per iteration.",
-                      choices=("cycle", "iterations")),
+                Param(
+                    "scale_mode",
+                    "choice",
+                    "cycle",
+                    "Whether the scaling is evaluated per cycle or per iteration.",
+                    choices=("cycle", "iterations"),
+                ),
                 Param("cycle_momentum", "bool", True, "Cycle momentum inversely to the rate."),
-                Param("base_momentum", "float_or_list", 0.8, "Lower momentum boundary.", ge=0,
-                      le=1),
-                Param("max_momentum", "float_or_list", 0.9, "Upper momentum boundary.", ge=0,
-                      le=1),
+                Param(
+                    "base_momentum", "float_or_list", 0.8, "Lower momentum boundary.", ge=0, le=1
+                ),
+                Param("max_momentum", "float_or_list", 0.9, "Upper momentum boundary.", ge=0, le=1),
             ),
             "batch",
             r"x = \left|\tfrac{t}{s} - 2\left\lfloor 1 + \tfrac{t}{2s} \right\rfloor + 1\right|,"
@@ -257,8 +347,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
         SchedulerSpec(
             "CosineAnnealingWarmRestarts",
             (
-                Param("T_0", "int", REQUIRED, "Steps until the first restart.", ge=1,
-                      example=10),
+                Param("T_0", "int", REQUIRED, "Steps until the first restart.", ge=1, example=10),
                 Param("T_mult", "int", 1, "Factor by which each period grows.", ge=1),
                 _ETA_MIN,
             ),
@@ -271,27 +360,66 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
         SchedulerSpec(
             "OneCycleLR",
             (
-                Param("max_lr", "float_or_list", REQUIRED, "Peak learning rate.", ge=0,
-                      example=0.1, log=True),
-                Param("total_steps", "int", None,
-                      "Length of the cycle (lrlab fills in the run length when unset).", ge=1,
-                      nullable=True),
-                Param("epochs", "int", None, "With steps_per_epoch, another way to give the "
-                      "length.", ge=1, nullable=True),
-                Param("steps_per_epoch", "int", None, "Batches per epoch, with epochs.", ge=1,
-                      nullable=True),
-                Param("pct_start", "float", 0.3, "Fraction of the cycle spent warming up.",
-                      gt=0, lt=1),
-                Param("anneal_strategy", "choice", "cos", "Shape of the annealing.",
-                      choices=("cos", "linear")),
+                Param(
+                    "max_lr",
+                    "float_or_list",
+                    REQUIRED,
+                    "Peak learning rate.",
+                    ge=0,
+                    example=0.1,
+                    log=True,
+                ),
+                Param(
+                    "total_steps",
+                    "int",
+                    None,
+                    "Length of the cycle (lrlab fills in the run length when unset).",
+                    ge=1,
+                    nullable=True,
+                ),
+                Param(
+                    "epochs",
+                    "int",
+                    None,
+                    "With steps_per_epoch, another way to give the length.",
+                    ge=1,
+                    nullable=True,
+                ),
+                Param(
+                    "steps_per_epoch",
+                    "int",
+                    None,
+                    "Batches per epoch, with epochs.",
+                    ge=1,
+                    nullable=True,
+                ),
+                Param(
+                    "pct_start", "float", 0.3, "Fraction of the cycle spent warming up.", gt=0, lt=1
+                ),
+                Param(
+                    "anneal_strategy",
+                    "choice",
+                    "cos",
+                    "Shape of the annealing.",
+                    choices=("cos", "linear"),
+                ),
                 Param("cycle_momentum", "bool", True, "Cycle momentum inversely to the rate."),
                 Param("base_momentum", "float_or_list", 0.85, "Lowest momentum.", ge=0, le=1),
                 Param("max_momentum", "float_or_list", 0.95, "Highest momentum.", ge=0, le=1),
                 Param("div_factor", "float", 25.0, "Initial lr = max_lr / div_factor.", gt=0),
-                Param("final_div_factor", "float", 1e4,
-                      "Final lr = initial lr / final_div_factor.", gt=0),
-                Param("three_phase", "bool", False,
-                      "Add a third phase that anneals below the initial rate."),
+                Param(
+                    "final_div_factor",
+                    "float",
+                    1e4,
+                    "Final lr = initial lr / final_div_factor.",
+                    gt=0,
+                ),
+                Param(
+                    "three_phase",
+                    "bool",
+                    False,
+                    "Add a third phase that anneals below the initial rate.",
+                ),
             ),
             "batch",
             r"\eta: \tfrac{\eta_{max}}{d} \nearrow \eta_{max} \searrow "

@@ -1,0 +1,75 @@
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "examples" / "seed_lambda.json"
+
+
+def lrlab(*args, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "lrlab", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+    )
+
+
+def test_simulate_prints_csv():
+    out = lrlab("simulate", SEED)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("step,group,lr")
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert len(rows) == 20
+    assert rows[-1] == {"step": "9", "group": "1", "lr": "0.0630249409724609", "momentum": "0.9"}
+
+
+def test_simulate_steps_and_json():
+    out = lrlab("simulate", SEED, "--steps", "4", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert len(data) == 8 and data[7]["lr"] == 0.0857375
+
+
+def test_code_prints_runnable_pytorch():
+    out = lrlab("code", SEED)
+    assert out.returncode == 0
+    compile(out.stdout, "<code>", "exec")
+    assert "lr_scheduler.LambdaLR" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "words"),
+    [
+        (("simulate", "missing.json"), None, "cannot read missing.json"),
+        (("simulate", "-"), "{not json", "not valid JSON"),
+        (
+            ("simulate", "-"),
+            '{"optimizer": {"name": "SGD"}, "scheduler": {"name": "StepLR", '
+            '"step_size": 0}, "steps": 5}',
+            "scheduler.step_size",
+        ),
+        (
+            ("code", "-"),
+            '{"optimizer": {"name": "SGD"}, "scheduler": {"name": "LambdaLR", '
+            '"lr_lambda": "__import__(\'os\')"}, "steps": 5}',
+            "scheduler.lr_lambda",
+        ),
+        (("simulate", SEED, "--steps", "0"), None, "steps"),
+        (("simulate", SEED, "--format", "xml"), None, "invalid choice"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, stdin, words):
+    out = lrlab(*args, stdin=stdin)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], out.stderr
+    assert "Traceback" not in out.stderr

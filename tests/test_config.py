@@ -1,0 +1,145 @@
+import copy
+
+import pytest
+
+from lrlab import MAX_GROUPS, MAX_STEPS, ConfigError, simulate, validate
+
+BASE = {
+    "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+    "scheduler": {"name": "StepLR", "step_size": 10},
+    "steps": 50,
+}
+
+
+def with_(path, value, base=BASE):
+    cfg = copy.deepcopy(base)
+    *parents, last = path
+    node = cfg
+    for key in parents:
+        node = node[key]
+    node[last] = value
+    return cfg
+
+
+def sched(**kwargs):
+    return with_(("scheduler",), kwargs)
+
+
+BAD = [
+    (with_(("optimizer", "name"), "Adamm"), "optimizer.name", "unknown name"),
+    (with_(("optimizer", "lrr"), 0.1), "optimizer.lrr", "unknown keyword"),
+    (with_(("optimizer", "lr"), -0.1), "optimizer.lr", ">= 0"),
+    (with_(("optimizer", "lr"), float("nan")), "optimizer.lr", "finite"),
+    (with_(("optimizer", "lr"), float("inf")), "optimizer.lr", "finite"),
+    (with_(("optimizer", "lr"), "0.1"), "optimizer.lr", "must be a number"),
+    (with_(("optimizer", "momentum"), 1.5), "optimizer.momentum", "< 1"),
+    (with_(("optimizer", "nesterov"), "yes"), "optimizer.nesterov", "true or false"),
+    (with_(("param_groups",), [{}, {"lr": -1}]), "param_groups[1].lr", ">= 0"),
+    (with_(("param_groups",), [{}] * (MAX_GROUPS + 1)), "param_groups", "at most"),
+    (with_(("param_groups",), "two"), "param_groups", "list"),
+    (with_(("steps",), 0), "steps", "between 1"),
+    (with_(("steps",), MAX_STEPS + 1), "steps", "between 1"),
+    (with_(("steps",), 2.5), "steps", "whole number"),
+    (with_(("stepz",), 5), "stepz", "unknown key"),
+    (sched(name="StepLR"), "scheduler.step_size", "missing"),
+    (sched(name="StepLR", step_size=0), "scheduler.step_size", ">= 1"),
+    (sched(name="StepLR", step_size=5, gamma=0), "scheduler.gamma", "> 0"),
+    (sched(name="StepLR", step_size=5, last_epoch=3), "scheduler.last_epoch", "unknown keyword"),
+    (sched(name="CosineAnnealingLR", T_max=0), "scheduler.T_max", ">= 1"),
+    (sched(name="CosineAnnealingWarmRestarts", T_0=-1), "scheduler.T_0", ">= 1"),
+    (sched(name="PolynomialLR", total_iters=0), "scheduler.total_iters", ">= 1"),
+    (sched(name="LinearLR", start_factor=0), "scheduler.start_factor", "> 0"),
+    (sched(name="MultiStepLR", milestones=[30, 20]), "scheduler.milestones[1]", "increase"),
+    (sched(name="MultiStepLR", milestones=[30, 30]), "scheduler.milestones[1]", "increase"),
+    (sched(name="MultiStepLR", milestones=[0, 3]), "scheduler.milestones[0]", ">= 1"),
+    (sched(name="MultiStepLR", milestones=30), "scheduler.milestones", "list"),
+    (sched(name="LambdaLR", lr_lambda="epoch +"), "scheduler.lr_lambda", "syntax"),
+    (sched(name="LambdaLR", lr_lambda=["1", "1"]), "scheduler.lr_lambda", "1 parameter groups"),
+    (sched(name="LambdaLR", lr_lambda=7), "scheduler.lr_lambda", "as text"),
+    (sched(name="ReduceLROnPlateau"), "scheduler.metrics", "missing"),
+    (sched(name="ReduceLROnPlateau", metrics=[1.0] * 49), "scheduler.metrics", "49 values"),
+    (sched(name="ReduceLROnPlateau", metrics={"decay": 0}), "scheduler.metrics.decay", "> 0"),
+    (sched(name="ReduceLROnPlateau", metrics={"slope": 1}), "scheduler.metrics.slope", "unknown"),
+    (sched(name="ReduceLROnPlateau", metrics=[1.0], factor=1.0), "scheduler.factor", "< 1"),
+    (sched(name="ReduceLROnPlateau", mode="up", metrics={}), "scheduler.mode", "one of"),
+    (sched(name="OneCycleLR", max_lr=0.1, total_steps=20), "scheduler.total_steps", "raises"),
+    (sched(name="CyclicLR", base_lr=0.1, max_lr=[0.1, 0.2]), "scheduler.max_lr", "groups"),
+    (
+        with_(("optimizer",), {"name": "Adagrad"}, sched(name="CyclicLR", base_lr=0.1, max_lr=1)),
+        "scheduler.cycle_momentum",
+        "no momentum",
+    ),
+    (
+        sched(name="SequentialLR", schedulers=[{"name": "ConstantLR"}], milestones=[5]),
+        "scheduler.milestones",
+        "exactly 0",
+    ),
+    (
+        sched(
+            name="SequentialLR",
+            schedulers=[{"name": "Nope"}, {"name": "ConstantLR"}],
+            milestones=[5],
+        ),
+        "scheduler.schedulers[0].name",
+        "unknown name",
+    ),
+    (
+        sched(name="ChainedScheduler", schedulers=[{"name": "ReduceLROnPlateau", "metrics": {}}]),
+        "scheduler.schedulers[0].name",
+        "cannot be nested",
+    ),
+    (sched(name="ChainedScheduler", schedulers=[]), "scheduler.schedulers", "non-empty"),
+    (
+        sched(
+            name="SequentialLR",
+            schedulers=[{"name": "ConstantLR"}, {"name": "StepLR", "step_size": 0}],
+            milestones=[5],
+        ),
+        "scheduler.schedulers[1].step_size",
+        ">= 1",
+    ),
+    ({"optimizer": {"name": "SGD"}, "steps": 5}, "scheduler", "missing"),
+    ([1, 2], "", "JSON object"),
+]
+
+
+@pytest.mark.parametrize(("config", "field", "words"), BAD, ids=[b[1] + ":" + b[2] for b in BAD])
+def test_invalid_config_names_the_field(config, field, words):
+    with pytest.raises(ConfigError) as err:
+        simulate(config)
+    assert err.value.field == field
+    assert words in str(err.value)
+    assert isinstance(err.value, ValueError)
+    assert "\n" not in str(err.value)
+
+
+def test_torch_construction_errors_become_config_errors():
+    cfg = with_(("optimizer",), {"name": "SGD", "lr": 0.1, "nesterov": True})  # momentum 0
+    with pytest.raises(ConfigError) as err:
+        simulate(cfg)
+    assert err.value.field == "optimizer" and "Nesterov" in str(err.value)
+
+
+def test_validate_does_not_mutate_and_normalises():
+    cfg = {
+        "optimizer": {"name": "Adam", "betas": (0.8, 0.9)},
+        "scheduler": {"name": "OneCycleLR", "max_lr": 1},
+        "steps": 30,
+    }
+    before = copy.deepcopy(cfg)
+    out = validate(cfg)
+    assert cfg == before
+    assert out["optimizer"]["betas"] == [0.8, 0.9]
+    assert out["scheduler"]["max_lr"] == 1.0 and isinstance(out["scheduler"]["max_lr"], float)
+    assert out["scheduler"]["total_steps"] == 30  # filled with the run length
+    assert out["param_groups"] == [{}]
+
+
+def test_sequential_children_get_their_segment_as_budget():
+    cfg = sched(
+        name="SequentialLR",
+        schedulers=[{"name": "LinearLR"}, {"name": "OneCycleLR", "max_lr": 0.1}],
+        milestones=[10],
+    )
+    out = validate(cfg)
+    assert out["scheduler"]["schedulers"][1]["total_steps"] == 40

@@ -1,0 +1,188 @@
+import math
+
+import pytest
+from oracle import bare_loop
+
+from lrlab import ConfigError, simulate
+from lrlab.catalog import OPTIMIZERS, SCHEDULERS, scheduler_example
+from lrlab.metrics import synthetic_metric
+
+SEED_CONFIG = {
+    "optimizer": {"name": "SGD", "lr": 0.001, "momentum": 0.9, "weight_decay": 0.0001},
+    "param_groups": [{}, {"lr": 0.1}],
+    "scheduler": {"name": "LambdaLR", "lr_lambda": ["epoch // 3", "0.95 ** epoch"]},
+    "steps": 10,
+}
+# Printed by the seed article 004 (scheduler.get_lr() after each epoch's step).
+SEED_TABLE = [
+    [0.0, 0.1],
+    [0.0, 0.095],
+    [0.0, 0.09025],
+    [0.001, 0.0857375],
+    [0.001, 0.081450625],
+    [0.001, 0.07737809374999999],
+    [0.002, 0.07350918906249998],
+    [0.002, 0.06983372960937498],
+    [0.002, 0.06634204312890622],
+    [0.003, 0.0630249409724609],
+]
+
+# Settings that make each scheduler's curve interesting within STEPS steps.
+STEPS = 120
+SCHEDULER_OVERRIDES = {
+    "StepLR": {"step_size": 7, "gamma": 0.5},
+    "MultiStepLR": {"milestones": [10, 40, 41, 90]},
+    "ConstantLR": {"factor": 0.25, "total_iters": 13},
+    "LinearLR": {"start_factor": 0.05, "total_iters": 17},
+    "CosineAnnealingLR": {"T_max": 50, "eta_min": 1e-4},
+    "CyclicLR": {"step_size_up": 9, "step_size_down": 14, "mode": "triangular2"},
+    "CosineAnnealingWarmRestarts": {"T_0": 7, "T_mult": 2, "eta_min": 1e-5},
+    "OneCycleLR": {"pct_start": 0.25, "three_phase": True},
+    "PolynomialLR": {"total_iters": 80, "power": 2.0},
+    "LambdaLR": {"lr_lambda": "min(1, (epoch + 1) / 10) * cos(pi * epoch / 300)"},
+    "SequentialLR": {
+        "schedulers": [
+            {"name": "LinearLR", "start_factor": 0.1, "total_iters": 10},
+            {"name": "CosineAnnealingWarmRestarts", "T_0": 20},
+            {"name": "OneCycleLR", "max_lr": 0.3, "total_steps": 50},
+        ],
+        "milestones": [10, 70],
+    },
+    "ReduceLROnPlateau": {"patience": 3, "cooldown": 2, "factor": 0.5},
+}
+
+
+def scheduler_config(name, optimizer=None, groups=None):
+    sched = {**scheduler_example(name), **SCHEDULER_OVERRIDES.get(name, {})}
+    return {
+        "optimizer": optimizer or {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+        "param_groups": groups or [{}],
+        "scheduler": sched,
+        "steps": STEPS,
+    }
+
+
+def as_rows(df):
+    mom = df["momentum"] if "momentum" in df else [None] * len(df)
+    return list(zip(df["step"], df["group"], df["lr"], mom, strict=True))
+
+
+def assert_matches_bare_loop(config):
+    df = simulate(config)
+    sched = config["scheduler"]
+    metrics = None
+    if sched["name"] == "ReduceLROnPlateau":
+        metrics = synthetic_metric({**sched["metrics"]}, config["steps"])
+    expected = bare_loop(config, metrics)
+    assert as_rows(df) == expected  # exact, not approximate
+
+
+def test_seed_article_two_group_lambda_table():
+    df = simulate(SEED_CONFIG)
+    table = df.pivot(index="step", columns="group", values="lr").values.tolist()
+    assert table == SEED_TABLE
+    assert list(df.columns) == ["step", "group", "lr", "momentum"]
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULERS))
+def test_every_scheduler_equals_a_bare_torch_loop(name):
+    assert_matches_bare_loop(scheduler_config(name))
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULERS))
+def test_every_scheduler_with_two_groups_and_adam(name):
+    config = scheduler_config(name, {"name": "Adam", "lr": 0.01}, [{}, {"lr": 0.001}])
+    assert_matches_bare_loop(config)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_every_optimizer_equals_a_bare_torch_loop(name):
+    for sched in ("StepLR", "OneCycleLR"):
+        opt = {"name": name, "lr": 0.05}
+        cfg = scheduler_config(sched, opt, [{}, {"lr": 0.2}])
+        if sched == "OneCycleLR" and OPTIMIZERS[name].momentum_key is None:
+            cfg["scheduler"]["cycle_momentum"] = False
+        assert_matches_bare_loop(cfg)
+
+
+def test_row_t_is_the_lr_after_t_scheduler_steps():
+    df = simulate(
+        {
+            "optimizer": {"name": "SGD", "lr": 1.0},
+            "scheduler": {"name": "StepLR", "step_size": 3, "gamma": 0.5},
+            "steps": 8,
+        }
+    )
+    assert df["step"].tolist() == list(range(8))
+    assert df["lr"].tolist() == [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25, 0.25]
+
+
+def test_plateau_metric_t_is_fed_after_step_t():
+    metrics = [1.0, 0.5, 0.5, 0.5, 0.5, 0.5]
+    df = simulate(
+        {
+            "optimizer": {"name": "SGD", "lr": 1.0},
+            "scheduler": {"name": "ReduceLROnPlateau", "patience": 1, "metrics": metrics},
+            "steps": 6,
+        }
+    )
+    # best is 0.5 after step 1; steps 2 and 3 do not improve, so the cut follows step 3.
+    assert df["lr"].tolist() == [1.0, 1.0, 1.0, 1.0, 0.1, 0.1]
+    assert df["metric"].tolist() == metrics
+    assert_matches_bare_loop(
+        {
+            "optimizer": {"name": "SGD", "lr": 1.0},
+            "scheduler": {
+                "name": "ReduceLROnPlateau",
+                "patience": 2,
+                "metrics": {"start": 1.0, "floor": 0.2, "decay": 5, "noise": 0.05, "seed": 3},
+            },
+            "steps": 80,
+        }
+    )
+
+
+def test_momentum_column_follows_the_optimizer():
+    cyc = {"name": "OneCycleLR", "max_lr": 0.1}
+    adam = simulate({"optimizer": {"name": "Adam"}, "scheduler": cyc, "steps": 50})
+    assert adam["momentum"].iloc[0] == 0.95 and adam["momentum"].min() == pytest.approx(0.85)
+    sgd = simulate({"optimizer": {"name": "SGD", "momentum": 0.9}, "scheduler": cyc, "steps": 50})
+    assert sgd["momentum"].iloc[0] == 0.95
+    ada = simulate(
+        {"optimizer": {"name": "Adagrad"}, "scheduler": scheduler_example("StepLR"), "steps": 5}
+    )
+    assert list(ada.columns) == ["step", "group", "lr"]
+
+
+def test_synthetic_metric_is_seeded_and_plateaus():
+    spec = {"start": 2.0, "floor": 0.5, "decay": 10.0, "noise": 0.01, "seed": 7}
+    a, b = synthetic_metric(spec, 200), synthetic_metric(spec, 200)
+    assert a == b
+    assert a[0] == pytest.approx(2.0, abs=0.05) and a[-1] == pytest.approx(0.5, abs=0.05)
+    assert synthetic_metric({**spec, "seed": 8}, 200) != a
+
+
+def test_steps_argument_overrides_config():
+    assert len(simulate(SEED_CONFIG, steps=3)) == 6
+
+
+def test_lambda_runtime_error_names_the_field():
+    cfg = {
+        "optimizer": {"name": "SGD"},
+        "param_groups": [{}, {}],
+        "scheduler": {"name": "LambdaLR", "lr_lambda": ["1", "1 / abs(epoch - 4)"]},
+        "steps": 10,
+    }
+    with pytest.raises(ConfigError) as err:
+        simulate(cfg)
+    assert err.value.field == "scheduler.lr_lambda[1]"
+    assert "division by zero" in str(err.value) and "epoch=4" in str(err.value)
+    cfg["scheduler"]["lr_lambda"] = ["1", "cos(pi * epoch)"]
+    with pytest.raises(ConfigError, match="factor must be >= 0"):
+        simulate(cfg)
+
+
+def test_values_are_finite_floats():
+    df = simulate(scheduler_config("CyclicLR"))
+    assert df["lr"].dtype == "float64"
+    assert all(math.isfinite(x) for x in df["lr"])
