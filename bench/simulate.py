@@ -18,7 +18,7 @@ import torch
 from torch.optim import lr_scheduler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from lrlab import simulate  # noqa: E402
+from lrlab import simulate
 
 CASES = {
     "CosineAnnealingLR": ({"name": "CosineAnnealingLR", "T_max": 1000}, {"T_max": 1000}),
