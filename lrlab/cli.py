@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     code = sub.add_parser("code", help="print PyTorch code that reproduces the schedule")
     code.add_argument("config", help="schedule config JSON file, or - for stdin")
     code.set_defaults(run=_code)
+    from lrlab.train.cli import add_train_command
+
+    add_train_command(sub)
     return parser
 
 

@@ -59,9 +59,9 @@ def validate(config: Mapping[str, Any], steps: int | None = None) -> dict[str, A
     if len(groups) > MAX_GROUPS:
         raise ConfigError("param_groups", f"at most {MAX_GROUPS} groups, got {len(groups)}")
     ctx = Context("", len(groups), spec.name, spec.momentum_key, cfg["steps"])
-    cfg["optimizer"] = {"name": spec.name, **_kwargs(spec.params, opt, "optimizer", ctx)}
+    cfg["optimizer"] = {"name": spec.name, **check_kwargs(spec.params, opt, "optimizer", ctx)}
     cfg["param_groups"] = [
-        _kwargs(spec.params, dict(g), f"param_groups[{i}]", ctx) for i, g in enumerate(groups)
+        check_kwargs(spec.params, dict(g), f"param_groups[{i}]", ctx) for i, g in enumerate(groups)
     ]
     sched = _section(cfg, "scheduler")
     cfg["scheduler"] = _scheduler(sched, replace(ctx, path="scheduler"))
@@ -87,13 +87,13 @@ def _scheduler(sched: dict[str, Any], ctx: Context) -> dict[str, Any]:
         raise ConfigError(
             f"{ctx.path}.name", "ReduceLROnPlateau needs a metric, so it cannot be nested"
         )
-    kwargs = _kwargs(spec.params, sched, ctx.path, ctx)
+    kwargs = check_kwargs(spec.params, sched, ctx.path, ctx)
     for check in spec.checks:
         check(kwargs, ctx)
     return {"name": spec.name, **kwargs}
 
 
-def _kwargs(params: tuple[Param, ...], given: dict[str, Any], path: str, ctx: Context) -> dict:
+def check_kwargs(params: tuple[Param, ...], given: dict[str, Any], path: str, ctx: Context) -> dict:
     """Validate the keyword arguments of one torch class (``name`` excluded)."""
     known = {p.name: p for p in params}
     for key in given:

@@ -1,0 +1,94 @@
+"""``python -m lrlab train CONFIG.json``: a headless run on the same engine as the Train page.
+
+The last stdout line is one JSON object (run_id, status, test_accuracy, epochs, seconds,
+device, dataset, ...). Exit status: 0 completed, 1 the run did not complete, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from typing import Any
+
+EXIT_RUN_FAILED = 1
+
+
+def add_train_command(sub: Any) -> None:
+    p = sub.add_parser("train", help="train on CIFAR-10 or Digits with a schedule config")
+    p.add_argument("config", help="run config JSON (a schedule plus a train section), or -")
+    p.add_argument("--dataset", choices=("cifar10", "digits"), help="override train.dataset")
+    p.add_argument("--model", choices=("lenet", "resnet"), help="override train.model")
+    p.add_argument("--epochs", type=int, help="override train.epochs")
+    p.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"), help="override device")
+    p.add_argument("--batch-size", type=int, help="override train.batch_size")
+    p.add_argument("--subset", type=int, help="override train.subset")
+    p.add_argument("--name", help="a name for the stored run")
+    p.add_argument("--db", help="run database (default: $LRLAB_DB or the user data dir)")
+    p.add_argument("--data-dir", help="dataset directory (default: $LRLAB_DATA_DIR or cache)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.set_defaults(run=run_train)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from lrlab.cli import load_config
+    from lrlab.train.config import validate_run
+    from lrlab.train.engine import train
+    from lrlab.train.store import RunStore
+
+    config = load_config(args.config)
+    train_cfg = dict(config.get("train") or {})
+    for key in ("dataset", "model", "epochs", "device", "batch_size", "subset"):
+        value = getattr(args, key)
+        if value is not None:
+            train_cfg[key] = value
+    config["train"] = train_cfg
+    validate_run(config)  # ConfigError -> exit 2 before anything is stored
+    store = RunStore(args.db)
+    run_id = store.create_run(config, args.name)
+    recorder = store.recorder(run_id)
+    bar = tqdm(
+        total=0,
+        unit="step",
+        disable=args.no_progress,
+        file=sys.stderr,
+        leave=False,
+        mininterval=0.5,
+    )
+
+    def on_event(event: dict[str, Any]) -> None:
+        recorder(event)
+        if event["type"] == "start":
+            bar.reset(total=event["steps"])
+            bar.set_description(f"{event['device']} {event['train_size']} images")
+        elif event["type"] == "step":
+            bar.update(1)
+            bar.set_postfix(loss=f"{event['loss']:.3f}", lr=f"{event['lr'][0]:.3g}", refresh=False)
+        elif event["type"] == "epoch":
+            bar.write(
+                f"epoch {event['epoch'] + 1}: test acc {event['test_acc']:.4f}, test "
+                f"loss {event['test_loss']:.4f}, {event['seconds']:.1f}s",
+                file=sys.stderr,
+            )
+
+    cancel, box = threading.Event(), {}
+    worker = threading.Thread(
+        target=lambda: box.update(r=train(config, on_event, cancel, args.data_dir))
+    )
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:  # Ctrl-C cancels cleanly and still stores the run
+        cancel.set()
+        worker.join()
+    bar.close()
+    result = box["r"]
+    summary = {"run_id": run_id, "model": config["train"].get("model", "lenet"), **result.as_dict()}
+    if result.message:
+        print(f"lrlab: {result.status}: {result.message}", file=sys.stderr)
+    print(json.dumps(summary))
+    return 0 if result.status == "completed" else EXIT_RUN_FAILED

@@ -1,0 +1,107 @@
+"""The run config: a schedule config plus a ``train`` section, validated with the catalog's
+own machinery. The schedule's ``steps`` is derived from epochs (and batches per epoch when the
+scheduler is stepped per batch), so a user never computes it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from lrlab.catalog import SCHEDULERS, Param
+from lrlab.config import MAX_STEPS, Context, check_kwargs, validate
+from lrlab.errors import ConfigError
+from lrlab.train.data import DATASET_SIZES
+from lrlab.train.models import MODELS
+
+TRAIN_PARAMS: tuple[Param, ...] = (
+    Param(
+        "dataset",
+        "choice",
+        "cifar10",
+        "CIFAR-10, or the offline Digits dataset.",
+        choices=tuple(DATASET_SIZES),
+    ),
+    Param(
+        "model",
+        "choice",
+        "lenet",
+        "lenet (the seeds' network) or resnet (fast, accurate).",
+        choices=MODELS,
+    ),
+    Param("epochs", "int", 10, "Passes over the training set.", ge=1, le=500),
+    Param("batch_size", "int", 128, "Images per optimizer step.", ge=1, le=8192),
+    Param(
+        "subset", "int", None, "Train on this many images only (null: all).", ge=1, nullable=True
+    ),
+    Param(
+        "device",
+        "choice",
+        "auto",
+        "Where to train; auto picks cuda, then mps, then cpu.",
+        choices=("auto", "cuda", "mps", "cpu"),
+    ),
+    Param(
+        "seed",
+        "int",
+        0,
+        "Seed for initialisation, data order and augmentation.",
+        ge=0,
+        le=2**31 - 1,
+    ),
+    Param(
+        "step_per",
+        "choice",
+        None,
+        "Step the scheduler per epoch or per batch (default: the scheduler's usual).",
+        choices=("epoch", "batch"),
+        nullable=True,
+    ),
+    Param("augment", "bool", True, "Random crops (and flips for CIFAR-10) while training."),
+    Param(
+        "label_smoothing", "float", 0.0, "Label smoothing of the cross-entropy loss.", ge=0, lt=1
+    ),
+)
+TRAIN_DEFAULTS = {p.name: p.default for p in TRAIN_PARAMS}
+
+
+def validate_run(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a run config; returns it normalised with ``steps`` and the train defaults filled.
+
+    Raises :class:`ConfigError` naming the field, before any data is loaded.
+    """
+    if not isinstance(config, Mapping):
+        raise ConfigError("", "the config must be a JSON object")
+    given = config.get("train") or {}
+    if not isinstance(given, Mapping):
+        raise ConfigError("train", "must be an object")
+    ctx = Context("train", 1, "", None, 1)
+    train = {**TRAIN_DEFAULTS, **check_kwargs(TRAIN_PARAMS, dict(given), "train", ctx)}
+    sched = config.get("scheduler")
+    spec = SCHEDULERS.get(sched.get("name")) if isinstance(sched, Mapping) else None
+    if train["step_per"] is None:
+        train["step_per"] = spec.step_per if spec else "epoch"
+    batches = batches_per_epoch(train)
+    steps = train["epochs"] * (batches if train["step_per"] == "batch" else 1)
+    if steps > MAX_STEPS:
+        raise ConfigError("train.epochs", f"{steps} scheduler steps is more than {MAX_STEPS}")
+    schedule = {k: v for k, v in config.items() if k != "train"}
+    if spec is not None and spec.needs_metric:
+        if train["step_per"] != "epoch":
+            raise ConfigError(
+                "train.step_per",
+                "ReduceLROnPlateau steps on the test loss, once per epoch; set step_per to epoch",
+            )
+        # The real metric is the test loss; a placeholder lets the schedule validate.
+        schedule["scheduler"] = {**sched, "metrics": sched.get("metrics", {})}
+    cfg = validate(schedule, steps=steps)
+    cfg["train"] = train
+    return cfg
+
+
+def batches_per_epoch(train: Mapping[str, Any]) -> int:
+    n_train = DATASET_SIZES[train["dataset"]][0]
+    if train.get("subset") is not None:
+        n_train = min(n_train, train["subset"])
+    return math.ceil(n_train / train["batch_size"])

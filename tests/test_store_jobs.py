@@ -1,0 +1,167 @@
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lrlab import ConfigError
+from lrlab.train.jobs import JobManager, get_manager
+from lrlab.train.store import RunStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def digits(epochs=2, **kw):
+    return {
+        "optimizer": {"name": "SGD", "lr": 0.05, "momentum": 0.9},
+        "param_groups": [{}, {"lr": 0.1}],
+        "scheduler": {"name": "CosineAnnealingLR", "T_max": epochs},
+        "train": {"dataset": "digits", "epochs": epochs, "batch_size": 64, "device": "cpu", **kw},
+    }
+
+
+@pytest.fixture
+def manager(tmp_path):
+    return JobManager(RunStore(tmp_path / "runs.sqlite"))
+
+
+def test_a_run_is_stored_as_it_goes_and_can_be_read_back(manager):
+    run_id = manager.submit(digits(), name="first")
+    assert manager.wait(run_id, timeout=120)
+    store = manager.store
+    run = store.get_run(run_id)
+    assert run["status"] == "completed" and run["name"] == "first"
+    assert run["epochs_done"] == 2 and run["test_accuracy"] > 0.5
+    assert run["config"]["train"]["dataset"] == "digits" and run["device"] == "cpu"
+    steps = store.steps(run_id)
+    assert list(steps.columns) == [
+        "step",
+        "epoch",
+        "loss",
+        "lr_0",
+        "lr_1",
+        "momentum_0",
+        "momentum_1",
+    ]
+    assert len(steps) == 46 and steps["step"].tolist() == list(range(46))
+    epochs = store.epochs(run_id)
+    assert epochs["epoch"].tolist() == [0, 1] and "test_acc" in epochs
+    listing = store.list_runs()
+    assert listing.loc[0, "id"] == run_id
+    export = store.export([run_id])
+    assert {"run_id", "run_name", "step", "loss", "lr_0", "test_acc"} <= set(export.columns)
+    store.rename(run_id, "renamed")
+    assert store.get_run(run_id)["name"] == "renamed"
+    store.delete([run_id])
+    assert store.get_run(run_id) is None and store.steps(run_id).empty
+
+
+def test_one_job_at_a_time_per_device_with_a_queue(manager):
+    first = manager.submit(digits(epochs=4))
+    second = manager.submit(digits(epochs=1))
+    assert manager.job(second).status == "queued"
+    assert manager.queue_position(second) in (1, 2)
+    assert manager.wait(first, 120) and manager.wait(second, 120)
+    a, b = manager.store.get_run(first), manager.store.get_run(second)
+    assert a["finished"] <= b["started"]  # never both at once on the cpu
+    assert manager.active() == []
+
+
+def test_cancel_running_and_queued_jobs(manager):
+    first = manager.submit(digits(epochs=50))
+    second = manager.submit(digits(epochs=1))
+    deadline = time.time() + 60
+    while manager.job(first).steps_done < 3 and time.time() < deadline:
+        time.sleep(0.05)
+    assert manager.cancel(second)
+    assert manager.cancel(first)
+    assert manager.wait(first, 30)
+    assert manager.store.get_run(first)["status"] == "cancelled"
+    assert manager.store.get_run(second)["status"] == "cancelled"
+    assert manager.store.get_run(first)["steps_done"] < 50 * 23
+    assert not manager.cancel(first)  # already over
+
+
+def test_submit_rejects_a_bad_config_and_stores_nothing(manager):
+    with pytest.raises(ConfigError):
+        manager.submit(digits(epochs=0))
+    assert manager.store.list_runs().empty
+
+
+def test_runs_of_a_dead_process_are_marked_interrupted(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    store = RunStore(path)
+    run_id = store.create_run(digits())
+    store.update_run(run_id, status="running", pid=2**22 + 12345)  # no such process
+    alive = store.create_run(digits())
+    store.update_run(alive, status="running")  # this process: still alive
+    RunStore(path)
+    assert store.get_run(run_id)["status"] == "interrupted"
+    assert store.get_run(alive)["status"] == "running"
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_get_manager_is_one_per_database(tmp_path):
+    a = get_manager(tmp_path / "x.sqlite")
+    assert get_manager(tmp_path / "x.sqlite") is a
+    assert get_manager(tmp_path / "y.sqlite") is not a
+
+
+def cli(*args, env_db):
+    return subprocess.run(
+        [sys.executable, "-m", "lrlab", "train", *map(str, args), "--db", env_db, "--no-progress"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_cli_train_prints_a_json_summary_last(tmp_path):
+    db = str(tmp_path / "cli.sqlite")
+    out = cli(ROOT / "examples" / "train_digits.json", "--epochs", "3", env_db=db)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    assert summary["status"] == "completed" and summary["epochs"] == 3
+    assert 0 <= summary["test_accuracy"] <= 1 and summary["test_accuracy"] > 0.5
+    assert summary["dataset"] == "digits" and summary["device"] == "cpu"
+    assert summary["seconds"] > 0
+    assert RunStore(db).get_run(summary["run_id"])["status"] == "completed"
+
+
+def test_cli_train_bad_config_is_one_line_exit_2(tmp_path):
+    out = cli(
+        ROOT / "examples" / "train_digits.json", "--epochs", "0", env_db=str(tmp_path / "c.sqlite")
+    )
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip().count("\n") == 0 and "train.epochs" in out.stderr
+
+
+def test_cli_train_failed_run_exits_1_with_summary(tmp_path):
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lrlab",
+            "train",
+            ROOT / "examples" / "train_digits.json",
+            "--dataset",
+            "cifar10",
+            "--data-dir",
+            tmp_path / "none",
+            "--db",
+            tmp_path / "d.sqlite",
+            "--no-progress",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"LRLAB_OFFLINE": "1", "PATH": "/usr/bin:/bin"},
+    )
+    assert out.returncode == 1
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    assert summary["status"] == "failed" and "cifar-10-python.tar.gz" in summary["message"]
