@@ -22,7 +22,8 @@ MAX_STEPS = 200_000  # beyond this a simulation holds a server thread for second
 MAX_GROUPS = 16
 MAX_CHILDREN = 8
 MAX_NESTING = 3
-TOP_LEVEL_KEYS = ("name", "optimizer", "param_groups", "scheduler", "steps", "train")
+# "view" (presentation, see lrlab.view) and "train" (lrlab.train) are validated by their owners.
+TOP_LEVEL_KEYS = ("name", "optimizer", "param_groups", "scheduler", "steps", "train", "view")
 SYNTHETIC_METRIC = {"start": 2.3, "floor": 0.4, "decay": 20.0, "noise": 0.02, "seed": 0}
 
 

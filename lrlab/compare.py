@@ -1,0 +1,56 @@
+"""Numbers that tell schedules apart, and all curves in one table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lrlab.view import x_values
+
+TO_10PCT, BUDGET = "iters to <10% of peak", "lr budget (Σ over iters)"
+SUMMARY_COLUMNS = ["schedule", "lr start", "lr peak", "lr end", TO_10PCT, BUDGET, "changes"]
+
+
+def summarize(df: pd.DataFrame, view: Mapping[str, Any]) -> dict[str, Any]:
+    """Group 0's lr: start, peak, end, when it falls below 10% of the peak (counted in
+    optimizer iterations), the sum of lr over every iteration (the total "step budget"), and
+    how many scheduler steps changed it."""
+    lr = df.loc[df["group"] == 0, "lr"].to_numpy()
+    repeat = view["steps_per_epoch"] if view["step_per"] == "epoch" else 1
+    peak_at = int(np.argmax(lr))
+    below = np.flatnonzero(lr[peak_at:] < 0.1 * lr[peak_at])
+    return {
+        "lr start": float(lr[0]),
+        "lr peak": float(lr[peak_at]),
+        "lr end": float(lr[-1]),
+        TO_10PCT: int((peak_at + below[0]) * repeat) if len(below) else None,
+        BUDGET: float(lr.sum() * repeat),
+        "changes": int(np.count_nonzero(np.diff(lr))),
+    }
+
+
+def summary_table(items: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    rows = [{"schedule": it["name"], **summarize(it["df"], it["view"])} for it in items]
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def curves_table(items: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Every schedule's trajectory in one long table, with x in epochs and iterations."""
+    frames = []
+    for it in items:
+        df, view = it["df"], it["view"]
+        frames.append(
+            df.assign(
+                schedule=it["name"],
+                epoch=x_values(df["step"], {**view, "x_axis": "epoch"}),
+                iteration=x_values(df["step"], {**view, "x_axis": "iteration"}),
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=["schedule", "step", "epoch", "iteration", "group", "lr"])
+    out = pd.concat(frames, ignore_index=True)
+    first = ["schedule", "step", "epoch", "iteration", "group", "lr"]
+    return out[first + [c for c in out.columns if c not in first]]

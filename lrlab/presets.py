@@ -1,0 +1,121 @@
+"""Common recipes, each a full config with its view: what practitioners actually use."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+_SGD = {"name": "SGD", "lr": 0.1, "momentum": 0.9, "weight_decay": 0.0001}
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "ResNet step decay (StepLR 30/60/90)": {
+        "description": "He et al. 2015: SGD at 0.1, divided by 10 every 30 epochs.",
+        "config": {
+            "optimizer": _SGD,
+            "scheduler": {"name": "StepLR", "step_size": 30, "gamma": 0.1},
+            "view": {"epochs": 100, "step_per": "epoch", "log_y": True},
+        },
+    },
+    "Cosine with linear warmup": {
+        "description": "5 epochs of linear warmup from 1% of the rate, then cosine decay.",
+        "config": {
+            "optimizer": _SGD,
+            "scheduler": {
+                "name": "SequentialLR",
+                "schedulers": [
+                    {"name": "LinearLR", "start_factor": 0.01, "total_iters": 5},
+                    {"name": "CosineAnnealingLR", "T_max": 95},
+                ],
+                "milestones": [5],
+            },
+            "view": {"epochs": 100, "step_per": "epoch"},
+        },
+    },
+    "One-cycle (fastai)": {
+        "description": "Smith's 1cycle: warm up to max_lr for 30%, anneal far below the start; "
+        "momentum cycles the other way. Stepped every batch.",
+        "config": {
+            "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9, "weight_decay": 0.0005},
+            "scheduler": {"name": "OneCycleLR", "max_lr": 0.4},
+            "view": {"epochs": 10, "steps_per_epoch": 100, "step_per": "batch"},
+        },
+    },
+    "Transformer: linear warmup + linear decay": {
+        "description": "Hugging Face's get_linear_schedule_with_warmup as a LambdaLR: 10% "
+        "warmup, then linear decay to zero. AdamW, stepped every batch.",
+        "config": {
+            "optimizer": {"name": "AdamW", "lr": 0.0005, "weight_decay": 0.01},
+            "scheduler": {
+                "name": "LambdaLR",
+                "lr_lambda": "max(0, min(epoch / 300, (3000 - epoch) / 2700))",
+            },
+            "view": {"epochs": 3, "steps_per_epoch": 1000, "step_per": "batch"},
+        },
+    },
+    "SGDR warm restarts": {
+        "description": "Loshchilov & Hutter 2017: cosine cycles of 10, 20, 40 epochs.",
+        "config": {
+            "optimizer": _SGD,
+            "scheduler": {
+                "name": "CosineAnnealingWarmRestarts",
+                "T_0": 10,
+                "T_mult": 2,
+                "eta_min": 0.0001,
+            },
+            "view": {"epochs": 70, "step_per": "epoch"},
+        },
+    },
+    "ReduceLROnPlateau on a noisy loss": {
+        "description": "Halve the rate after 5 epochs without improvement of a synthetic "
+        "validation loss.",
+        "config": {
+            "optimizer": _SGD,
+            "scheduler": {
+                "name": "ReduceLROnPlateau",
+                "factor": 0.5,
+                "patience": 5,
+                "metrics": {"start": 2.3, "floor": 0.3, "decay": 15.0, "noise": 0.03, "seed": 0},
+            },
+            "view": {"epochs": 100, "step_per": "epoch"},
+        },
+    },
+    "Seeds: two-group LambdaLR": {
+        "description": "The seed article's example: group 0 grows every 3 epochs, group 1 "
+        "decays by 5% per epoch.",
+        "config": {
+            "optimizer": {"name": "SGD", "lr": 0.001, "momentum": 0.9, "weight_decay": 0.0001},
+            "param_groups": [{}, {"lr": 0.1}],
+            "scheduler": {"name": "LambdaLR", "lr_lambda": ["epoch // 3", "0.95 ** epoch"]},
+            "view": {"epochs": 10, "step_per": "epoch"},
+        },
+    },
+    "Cyclical (triangular2)": {
+        "description": "Smith 2017: triangles between 0.001 and 0.1 whose height halves "
+        "every cycle.",
+        "config": {
+            "optimizer": {"name": "SGD", "lr": 0.01, "momentum": 0.9},
+            "scheduler": {
+                "name": "CyclicLR",
+                "base_lr": 0.001,
+                "max_lr": 0.1,
+                "step_size_up": 200,
+                "mode": "triangular2",
+            },
+            "view": {"epochs": 8, "steps_per_epoch": 100, "step_per": "batch"},
+        },
+    },
+    "Exponential decay": {
+        "description": "Multiply the rate by 0.95 every epoch.",
+        "config": {
+            "optimizer": {"name": "Adam", "lr": 0.001},
+            "scheduler": {"name": "ExponentialLR", "gamma": 0.95},
+            "view": {"epochs": 60, "step_per": "epoch"},
+        },
+    },
+}
+DEFAULT_PRESET = "Cosine with linear warmup"
+
+
+def preset(name: str) -> dict[str, Any]:
+    """A deep copy of the preset's config, safe to modify."""
+    return copy.deepcopy(PRESETS[name]["config"])

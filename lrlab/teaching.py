@@ -1,0 +1,78 @@
+"""Classic mistakes, reproduced with real torch objects so a class can see them happen."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import torch
+
+from lrlab.build import build_optimizer, build_scheduler, metric_values
+from lrlab.catalog import SCHEDULERS
+from lrlab.config import validate
+from lrlab.errors import ConfigError
+
+
+def _objects(config: Mapping[str, Any]) -> tuple[dict, Any, Any]:
+    cfg = validate(config)
+    params = [[torch.zeros(1, requires_grad=True)] for _ in cfg["param_groups"]]
+    optimizer = build_optimizer(cfg, params)
+    return cfg, optimizer, build_scheduler(cfg["scheduler"], optimizer)
+
+
+def _first_warning(caught: list[warnings.WarningMessage]) -> str:
+    return next((str(w.message) for w in caught), "")
+
+
+def wrong_order(config: Mapping[str, Any]) -> tuple[pd.DataFrame, str]:
+    """The lr each optimizer step really uses when ``scheduler.step()`` comes first.
+
+    Returns the trajectory (step, group, lr) and the warning torch gives. The first value of
+    the schedule is never used: every step runs one value ahead.
+    """
+    if SCHEDULERS[config["scheduler"]["name"]].needs_metric:
+        raise ConfigError(
+            "scheduler",
+            "ReduceLROnPlateau needs the epoch's metric, so it can only be stepped after the epoch",
+        )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cfg, optimizer, scheduler = _objects(config)
+        rows = []
+        for t in range(cfg["steps"] - 1):
+            scheduler.step()  # the mistake: before optimizer.step()
+            rows.extend((t, g, group["lr"]) for g, group in enumerate(optimizer.param_groups))
+            optimizer.step()
+    order = [w for w in caught if "lr_scheduler.step()" in str(w.message)]
+    return pd.DataFrame(rows, columns=["step", "group", "lr"]), _first_warning(order)
+
+
+def get_lr_vs_last_lr(config: Mapping[str, Any], steps: int = 12) -> tuple[pd.DataFrame, str]:
+    """``get_last_lr()`` against ``get_lr()`` called by hand, for group 0, step by step.
+
+    ``get_lr()`` is the scheduler's internal update rule; called outside ``step()`` it often
+    applies the update again (torch warns). ``get_last_lr()`` is the value in effect.
+    """
+    cfg = dict(config, steps=min(steps, int(config.get("steps", steps))))
+    if SCHEDULERS[cfg["scheduler"]["name"]].composite:
+        raise ConfigError("scheduler", "composite schedulers have no get_lr() of their own")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cfg, optimizer, scheduler = _objects(cfg)
+        metrics = metric_values(cfg["scheduler"], cfg["steps"])
+        rows = []
+        for t in range(cfg["steps"]):
+            rows.append(
+                {
+                    "step": t,
+                    "get_last_lr()": scheduler.get_last_lr()[0],
+                    "get_lr()": scheduler.get_lr()[0],
+                }
+            )
+            optimizer.step()
+            scheduler.step(metrics[t]) if metrics else scheduler.step()
+    df = pd.DataFrame(rows)
+    df["differs"] = df["get_last_lr()"] != df["get_lr()"]
+    return df, _first_warning([w for w in caught if "get_last_lr" in str(w.message)])

@@ -1,0 +1,43 @@
+"""Reading what users upload: bounded, and every failure a one-line message."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pandas as pd
+
+from lrlab.config import MAX_STEPS
+from lrlab.errors import ConfigError
+
+MAX_UPLOAD_BYTES = 2_000_000
+
+
+def read_metric_csv(data: bytes) -> list[float]:
+    """The first numeric column of a CSV (header optional), as floats."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValueError(f"the file is larger than {MAX_UPLOAD_BYTES // 1_000_000} MB")
+    try:
+        df = pd.read_csv(io.BytesIO(data), header=None, nrows=MAX_STEPS + 1)
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ValueError(f"not a readable CSV file ({exc})") from None
+    for col in df.columns:
+        values = pd.to_numeric(df[col], errors="coerce")
+        if values.iloc[0:1].isna().all():  # a header row
+            values = values.iloc[1:]
+        if len(values) and values.notna().all():
+            return values.astype(float).tolist()
+    raise ValueError("no column of the CSV holds only numbers")
+
+
+def read_config_json(data: bytes) -> dict[str, Any]:
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ConfigError("upload", "the file is too large for a config")
+    try:
+        config = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError("upload", f"not a JSON config ({exc})") from None
+    if not isinstance(config, dict):
+        raise ConfigError("upload", "the file must hold a JSON object")
+    return config

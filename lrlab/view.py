@@ -1,0 +1,86 @@
+"""How a schedule is shown: length in epochs, batches per epoch, stepping, x axis, log scale.
+
+Presentation only: the core counts scheduler steps. The ``view`` section travels with the
+config (URL, JSON export) so a shared page looks the same; ``simulate`` ignores it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lrlab.catalog import SCHEDULERS, Param
+from lrlab.config import MAX_STEPS, Context, check_kwargs
+from lrlab.errors import ConfigError
+
+VIEW_PARAMS: tuple[Param, ...] = (
+    Param("epochs", "int", 100, "Length of training in epochs.", ge=1, le=MAX_STEPS),
+    Param(
+        "steps_per_epoch", "int", 100, "Batches (optimizer steps) per epoch.", ge=1, le=MAX_STEPS
+    ),
+    Param(
+        "step_per",
+        "choice",
+        None,
+        "Call scheduler.step() after every epoch or every batch.",
+        choices=("epoch", "batch"),
+        nullable=True,
+    ),
+    Param(
+        "x_axis",
+        "choice",
+        "epoch",
+        "Show the x axis in epochs or iterations (batches).",
+        choices=("epoch", "iteration"),
+    ),
+    Param("log_y", "bool", False, "Logarithmic learning-rate axis."),
+)
+VIEW_DEFAULTS = {p.name: p.default for p in VIEW_PARAMS}
+
+
+def view_of(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config's view settings with defaults filled; step_per defaults to the scheduler's."""
+    given = config.get("view") or {}
+    if not isinstance(given, Mapping):
+        raise ConfigError("view", "must be an object")
+    view = {
+        **VIEW_DEFAULTS,
+        **check_kwargs(VIEW_PARAMS, dict(given), "view", Context("view", 1, "", None, 1)),
+    }
+    if view["step_per"] is None:
+        spec = SCHEDULERS.get((config.get("scheduler") or {}).get("name"))
+        view["step_per"] = spec.step_per if spec else "epoch"
+    if scheduler_steps(view) > MAX_STEPS:
+        raise ConfigError(
+            "view.epochs",
+            f"{scheduler_steps(view)} scheduler steps is more than "
+            f"{MAX_STEPS}; shorten the run or step per epoch",
+        )
+    return view
+
+
+def scheduler_steps(view: Mapping[str, Any]) -> int:
+    per_batch = view["step_per"] == "batch"
+    return view["epochs"] * (view["steps_per_epoch"] if per_batch else 1)
+
+
+def with_view_steps(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config with ``steps`` set from its view (what the pages simulate)."""
+    view = view_of(config)
+    return {**config, "view": view, "steps": scheduler_steps(view)}
+
+
+def x_values(steps: np.ndarray | pd.Series, view: Mapping[str, Any]) -> np.ndarray:
+    """Scheduler step indices mapped onto the chosen x axis."""
+    steps = np.asarray(steps, dtype=np.float64)
+    spe = view["steps_per_epoch"]
+    if view["step_per"] == "batch":
+        return steps / spe if view["x_axis"] == "epoch" else steps
+    return steps if view["x_axis"] == "epoch" else steps * spe
+
+
+def x_label(view: Mapping[str, Any]) -> str:
+    return "epoch" if view["x_axis"] == "epoch" else "iteration"

@@ -1,0 +1,201 @@
+"""Compare: up to eight schedules, overlaid or side by side, with the numbers that differ."""
+
+import copy
+
+import streamlit as st
+
+from lrlab import ConfigError
+from lrlab.compare import curves_table, summary_table
+from lrlab.figures import PALETTE, compare_figure
+from lrlab.presets import PRESETS, preset
+from lrlab.view import VIEW_DEFAULTS
+from ui.common import publish_to_url, restore_from_url, run_schedule, share_link
+from ui.form import load_state, schedule_form
+
+P = "cmp"
+MAX_ITEMS = 8
+COLORS = dict(
+    zip(
+        ["blue", "orange", "green", "pink", "sky", "vermillion", "black", "yellow"],
+        PALETTE,
+        strict=True,
+    )
+)
+DEFAULT_ITEMS = ["ResNet step decay (StepLR 30/60/90)", "Cosine with linear warmup"]
+GLOBAL_VIEW = ("epochs", "steps_per_epoch", "x_axis", "log_y")
+
+
+def items() -> list[dict]:
+    return st.session_state.setdefault(f"{P}.items", [])
+
+
+def add(config: dict, name: str, color: str | None = None) -> None:
+    current = items()
+    if len(current) >= MAX_ITEMS:
+        st.session_state[f"{P}.notice"] = f"At most {MAX_ITEMS} schedules can be compared."
+        return
+    uid = max((it["id"] for it in current), default=-1) + 1
+    used = {st.session_state.get(f"{P}{it['id']}.color") for it in current}
+    color = color or next((c for c in COLORS if c not in used), "black")
+    load_state(f"{P}{uid}", copy.deepcopy(config))
+    st.session_state[f"{P}{uid}.name"] = name
+    st.session_state[f"{P}{uid}.color"] = color if color in COLORS else "black"
+    current.append({"id": uid})
+
+
+def add_from_source() -> None:
+    source = st.session_state[f"{P}.source"]
+    if source == "Current Explore schedule":
+        config = st.session_state.get("explore.config")
+        if config is None:
+            st.session_state[f"{P}.notice"] = "Open Explore first: nothing to copy yet."
+            return
+        add(config, "from Explore")
+    else:
+        add(preset(source), source)
+
+
+def duplicate(uid: int) -> None:
+    config = st.session_state.get(f"{P}{uid}.config")
+    if config:
+        add(config, f"{st.session_state[f'{P}{uid}.name']} (copy)")
+
+
+def remove(uid: int) -> None:
+    st.session_state[f"{P}.items"] = [it for it in items() if it["id"] != uid]
+
+
+def load_view(view: dict) -> None:
+    view = {**VIEW_DEFAULTS, **view}
+    for key in GLOBAL_VIEW:
+        st.session_state[f"{P}.view.{key}"] = view[key]
+
+
+def load_link(state: dict) -> None:
+    st.session_state[f"{P}.items"] = []
+    for item in state["items"][:MAX_ITEMS]:
+        add(item["config"], str(item["name"])[:80], item.get("color"))
+    load_view(state.get("view", {}))
+    for key in ("layout", "normalize", "momentum"):
+        if key in state:
+            st.session_state[f"{P}.{key}"] = state[key]
+
+
+link_error = restore_from_url("s", load_link)
+if f"{P}.items" not in st.session_state:
+    for name in DEFAULT_ITEMS:
+        add(preset(name), name)
+    load_view({"epochs": 100, "steps_per_epoch": 100})
+
+st.title("Compare schedules")
+if link_error:
+    st.error(link_error)
+
+# -- global settings -----------------------------------------------------------------------
+with st.sidebar:
+    st.subheader("Length and view")
+    cols = st.columns(2)
+    epochs = cols[0].number_input("epochs", min_value=1, step=1, key=f"{P}.view.epochs")
+    spe = cols[1].number_input(
+        "batches / epoch", min_value=1, step=1, key=f"{P}.view.steps_per_epoch"
+    )
+    x_axis = st.radio("x axis", ["epoch", "iteration"], horizontal=True, key=f"{P}.view.x_axis")
+    log_y = st.toggle("log lr axis", key=f"{P}.view.log_y")
+    layout = st.radio(
+        "layout",
+        ["overlay", "grid"],
+        horizontal=True,
+        key=f"{P}.layout",
+        format_func=lambda v: "overlaid" if v == "overlay" else "small multiples",
+    )
+    normalize = st.toggle("normalise by initial lr", key=f"{P}.normalize")
+    momentum = st.toggle("show momentum", key=f"{P}.momentum")
+    st.divider()
+    st.subheader("Add a schedule")
+    st.selectbox("from", ["Current Explore schedule", *PRESETS], key=f"{P}.source")
+    st.button(
+        "Add",
+        on_click=add_from_source,
+        disabled=len(items()) >= MAX_ITEMS,
+        key=f"{P}.add",
+        type="primary",
+    )
+    if st.session_state.get(f"{P}.notice"):
+        st.warning(st.session_state.pop(f"{P}.notice"))
+
+# -- each schedule: editable in place ------------------------------------------------------
+rendered, shared_items = [], []
+edit_cols = st.columns(2)
+for n, it in enumerate(items()):
+    uid = it["id"]
+    box = edit_cols[n % 2].expander(f"{n + 1}. {st.session_state[f'{P}{uid}.name']}")
+    top = box.columns([3, 2])
+    name = top[0].text_input("name", key=f"{P}{uid}.name", max_chars=80)
+    color = top[1].selectbox("colour", list(COLORS), key=f"{P}{uid}.color")
+    form = schedule_form(f"{P}{uid}", box, with_view=False)
+    buttons = box.columns(2)
+    buttons[0].button(
+        "Duplicate",
+        key=f"{P}{uid}.dup",
+        on_click=duplicate,
+        args=(uid,),
+        disabled=len(items()) >= MAX_ITEMS,
+    )
+    buttons[1].button("Remove", key=f"{P}{uid}.rm", on_click=remove, args=(uid,))
+    config = form.config
+    config["view"] = {
+        **config["view"],
+        "epochs": epochs,
+        "steps_per_epoch": spe,
+        "x_axis": x_axis,
+        "log_y": log_y,
+    }
+    problem = form.errors[0] if form.errors else None
+    if problem is None:
+        try:
+            cfg, df = run_schedule(config)
+        except ConfigError as err:
+            problem = err
+    if problem is not None:
+        form.show_error(problem, box)
+        st.error(f"{name}: {problem}", icon=":material/warning:")
+        continue
+    st.session_state[f"{P}{uid}.config"] = {k: v for k, v in cfg.items() if k != "steps"}
+    rendered.append(
+        {"name": name or f"schedule {n + 1}", "color": COLORS[color], "df": df, "view": cfg["view"]}
+    )
+    shared_items.append(
+        {"name": name, "color": color, "config": st.session_state[f"{P}{uid}.config"]}
+    )
+
+# -- chart, numbers, export ----------------------------------------------------------------
+if not rendered:
+    st.info("Add a schedule from the sidebar to start comparing.")
+    st.stop()
+fig = compare_figure(rendered, layout=layout, log_y=log_y, normalize=normalize, momentum=momentum)
+st.plotly_chart(fig, width="stretch", key=f"{P}.chart")
+st.subheader("Summary")
+summary = summary_table(rendered)
+st.dataframe(
+    summary,
+    hide_index=True,
+    width="stretch",
+    column_config={c: st.column_config.NumberColumn(format="%.4g") for c in summary.columns[1:4]},
+)
+state = {
+    "items": shared_items,
+    "view": {"epochs": epochs, "steps_per_epoch": spe, "x_axis": x_axis, "log_y": log_y},
+    "layout": layout,
+    "normalize": normalize,
+    "momentum": momentum,
+}
+value = publish_to_url("s", state)
+cols = st.columns([1, 3])
+cols[0].download_button(
+    "Download all curves (CSV)",
+    curves_table(rendered).to_csv(index=False),
+    "lrlab-comparison.csv",
+    "text/csv",
+    key=f"{P}.csv",
+)
+cols[1].text_input("Share link", share_link("compare", "s", value), key=f"{P}.link")

@@ -1,0 +1,205 @@
+"""Explore: one schedule, fully. Every widget comes from the catalog; every curve from torch."""
+
+import copy
+import json
+
+import streamlit as st
+
+from lrlab import ConfigError, simulate, to_code
+from lrlab.catalog import OPTIMIZERS, SCHEDULERS
+from lrlab.compare import curves_table
+from lrlab.figures import lr_figure, marks_for
+from lrlab.presets import DEFAULT_PRESET, PRESETS, preset
+from lrlab.teaching import get_lr_vs_last_lr, wrong_order
+from lrlab.uploads import read_config_json
+from lrlab.view import VIEW_DEFAULTS, with_view_steps
+from ui.common import publish_to_url, restore_from_url, run_schedule, share_link
+from ui.form import load_state, schedule_form
+
+P = "ex"
+CUSTOM = "(your own)"
+TEACH = {
+    "off": "",
+    "order": "scheduler.step() before optimizer.step()",
+    "stepping": "stepped per batch instead of per epoch (or the reverse)",
+    "get_lr": "get_lr() vs get_last_lr()",
+}
+
+
+def load(config: dict) -> None:
+    """Show ``config`` in every widget (a preset, an upload or a shared link)."""
+    config = copy.deepcopy(config)
+    view = {**VIEW_DEFAULTS, **(config.get("view") or {})}
+    load_state(P, config)
+    st.session_state[f"{P}.view.x_axis"] = view["x_axis"]
+    st.session_state[f"{P}.view.log_y"] = view["log_y"]
+    teach = st.query_params.get("teach", "off")
+    st.session_state[f"{P}.teach"] = teach if teach in TEACH else "off"
+
+
+def load_preset() -> None:
+    if st.session_state[f"{P}.preset"] in PRESETS:
+        load(preset(st.session_state[f"{P}.preset"]))
+
+
+def load_upload() -> None:
+    upload = st.session_state.get(f"{P}.upload")
+    if upload is None:
+        return
+    try:
+        config = read_config_json(upload.getvalue())
+        with_view_steps(config)  # refuse a broken file before touching any widget
+        simulate(with_view_steps(config), steps=1)
+        load(config)
+        st.session_state[f"{P}.preset"] = CUSTOM
+        st.session_state[f"{P}.upload_error"] = ""
+    except ConfigError as err:
+        st.session_state[f"{P}.upload_error"] = f"Not loaded: {err}"
+
+
+def load_link(config: dict) -> None:
+    load(config)
+    st.session_state[f"{P}.preset"] = CUSTOM
+
+
+link_error = restore_from_url("c", load_link)
+if f"{P}.optimizer" not in st.session_state:
+    load(preset(DEFAULT_PRESET))
+    st.session_state[f"{P}.preset"] = DEFAULT_PRESET
+
+# -- sidebar: the schedule -----------------------------------------------------------------
+with st.sidebar:
+    st.selectbox(
+        "preset",
+        [CUSTOM, *PRESETS],
+        key=f"{P}.preset",
+        on_change=load_preset,
+        help="Common recipes; picking one replaces the settings below.",
+    )
+    form = schedule_form(P, st.sidebar)
+
+st.title("Explore a schedule")
+if link_error:
+    st.error(link_error)
+controls = st.columns([2, 2, 3])
+x_axis = controls[0].radio(
+    "x axis", ["epoch", "iteration"], horizontal=True, key=f"{P}.view.x_axis"
+)
+log_y = controls[1].toggle("log lr axis", key=f"{P}.view.log_y")
+teach = controls[2].selectbox(
+    "teaching: show a classic mistake",
+    list(TEACH),
+    format_func=lambda k: TEACH[k] or "off",
+    key=f"{P}.teach",
+)
+config = form.config
+config["view"].update(x_axis=x_axis, log_y=log_y)
+
+problem = form.errors[0] if form.errors else None
+if problem is None:
+    try:
+        cfg, df = run_schedule(config)
+        st.session_state[f"{P}.last_good"] = (cfg, df)
+    except ConfigError as err:
+        problem = err
+if problem is not None:
+    form.show_error(problem, st)
+    st.error(
+        f"Not simulated: {problem}. Showing the last valid schedule.", icon=":material/warning:"
+    )
+    if f"{P}.last_good" not in st.session_state:
+        st.stop()
+    cfg, df = st.session_state[f"{P}.last_good"]
+    cfg = {**cfg, "view": {**cfg["view"], "x_axis": x_axis, "log_y": log_y}}
+
+view = cfg["view"]
+spec = SCHEDULERS[cfg["scheduler"]["name"]]
+st.session_state["explore.config"] = {k: v for k, v in cfg.items() if k != "steps"}
+
+# -- teaching overlays ---------------------------------------------------------------------
+ghost = ghost_view = lesson_table = None
+ghost_name, lesson = "", None
+try:
+    if teach == "order":
+        ghost, warning = wrong_order(cfg)
+        ghost_name = "scheduler.step() first"
+        lesson = (
+            "Calling `scheduler.step()` before `optimizer.step()` skips the first value "
+            "of the schedule: every update uses the next step's rate (dashed). "
+            f"torch warns:\n\n> {warning}"
+        )
+    elif teach == "stepping":
+        other = "batch" if view["step_per"] == "epoch" else "epoch"
+        ghost_view = {**view, "step_per": other}
+        ghost = simulate(with_view_steps({**cfg, "view": ghost_view}))
+        ghost_name = f"stepped per {other}"
+        lesson = (
+            f"The same settings stepped per {other} (dashed): periods counted in "
+            f"{view['step_per']}s become {other}s, so the schedule runs "
+            f"{'far faster' if other == 'batch' else 'far slower'} than intended."
+        )
+    elif teach == "get_lr":
+        lesson_table, warning = get_lr_vs_last_lr(cfg, steps=min(cfg["steps"], 40))
+        differ = int(lesson_table["differs"].sum())
+        lesson = (
+            "`get_last_lr()` is the rate in effect. `get_lr()` is the scheduler's "
+            "internal update rule: called by hand it can apply the update again "
+            f"({differ} of {len(lesson_table)} steps differ below). "
+            f"torch warns: *{warning or 'nothing for this scheduler'}*"
+        )
+except ConfigError as err:
+    lesson = f"For this schedule torch would refuse: {err}"
+
+fig = lr_figure(
+    df, view, marks=marks_for(cfg, df), ghost=ghost, ghost_name=ghost_name, ghost_view=ghost_view
+)
+st.plotly_chart(fig, width="stretch", key=f"{P}.chart")
+if lesson:
+    st.info(lesson, icon=":material/school:")
+    if lesson_table is not None:
+        st.dataframe(lesson_table, hide_index=True, width="stretch")
+
+# -- about, code, values, config -----------------------------------------------------------
+about, code_tab, values_tab, config_tab = st.tabs(
+    ["About this scheduler", "PyTorch code", "Values", "Config & share"]
+)
+with about:
+    st.subheader(spec.name)
+    st.latex(spec.formula)
+    st.write(spec.explain)
+    st.caption(
+        f"Usually stepped per **{spec.step_per}**. "
+        f"Optimizer: {OPTIMIZERS[cfg['optimizer']['name']].explain}"
+    )
+    st.markdown(f"[torch.optim.lr_scheduler.{spec.name} documentation]({spec.docs_url})")
+with code_tab:
+    st.code(to_code(cfg), language="python")
+with values_tab:
+    table = curves_table([{"name": spec.name, "df": df, "view": view}]).drop(columns="schedule")
+    st.dataframe(table, hide_index=True, width="stretch", height=320)
+    st.download_button(
+        "Download CSV", table.to_csv(index=False), "lrlab-schedule.csv", "text/csv", key=f"{P}.csv"
+    )
+with config_tab:
+    shared = {k: v for k, v in cfg.items() if k != "steps"}
+    value = publish_to_url("c", shared)
+    if teach != "off":
+        st.query_params["teach"] = teach
+    elif "teach" in st.query_params:
+        del st.query_params["teach"]
+    st.text_input(
+        "Share link (the address bar holds it too)",
+        share_link("explore", "c", value),
+        key=f"{P}.link",
+    )
+    st.download_button(
+        "Download config JSON",
+        json.dumps(shared, indent=2),
+        "lrlab-config.json",
+        "application/json",
+        key=f"{P}.json",
+    )
+    st.file_uploader("Load a config JSON", type=["json"], key=f"{P}.upload", on_change=load_upload)
+    if st.session_state.get(f"{P}.upload_error"):
+        st.error(st.session_state[f"{P}.upload_error"])
+    st.json(shared, expanded=False)
