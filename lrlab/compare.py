@@ -10,18 +10,19 @@ import pandas as pd
 
 from lrlab.view import x_values
 
-TO_10PCT, BUDGET = "iters to <10% of peak", "lr budget (Σ over iters)"
+TO_10PCT, BUDGET = "iters to ≤10% of peak", "lr budget (Σ over iters)"
 SUMMARY_COLUMNS = ["schedule", "lr start", "lr peak", "lr end", TO_10PCT, BUDGET, "changes"]
 
 
 def summarize(df: pd.DataFrame, view: Mapping[str, Any]) -> dict[str, Any]:
-    """Group 0's lr: start, peak, end, when it falls below 10% of the peak (counted in
+    """Group 0's lr: start, peak, end, when it falls to 10% of the peak (counted in
     optimizer iterations), the sum of lr over every iteration (the total "step budget"), and
     how many scheduler steps changed it."""
     lr = df.loc[df["group"] == 0, "lr"].to_numpy()
     repeat = view["steps_per_epoch"] if view["step_per"] == "epoch" else 1
     peak_at = int(np.argmax(lr))
-    below = np.flatnonzero(lr[peak_at:] < 0.1 * lr[peak_at])
+    # "Reaches 10%": a tolerance so that 0.1 * 0.1 counts however the float rounds.
+    below = np.flatnonzero(lr[peak_at:] <= 0.1 * lr[peak_at] * (1 + 1e-9))
     return {
         "lr start": float(lr[0]),
         "lr peak": float(lr[peak_at]),

@@ -28,6 +28,8 @@ def decode(text: str) -> Any:
         raw = inflater.decompress(packed, MAX_JSON_BYTES)
         if inflater.unconsumed_tail:
             raise ConfigError("link", "the shared link holds too much data")
+        if not inflater.eof:  # the checksum at the end is missing: the link was cut
+            raise ValueError("truncated")
         return json.loads(raw)
     except ConfigError:
         raise

@@ -1,0 +1,95 @@
+"""The Compare page (and the home page) through Streamlit's AppTest."""
+
+import pytest
+from apptest_helpers import messages, no_exception, page, traces
+
+from lrlab.presets import preset
+from lrlab.share import decode, encode
+
+
+@pytest.fixture
+def at():
+    at = page("pages/compare.py")
+    no_exception(at)
+    return at
+
+
+def names(at):
+    return [t["name"] for t in traces(at)]
+
+
+def test_two_schedules_by_default_with_a_summary(at):
+    assert names(at) == ["ResNet step decay (StepLR 30/60/90)", "Cosine with linear warmup"]
+    summary = at.dataframe[0].value
+    assert summary["schedule"].tolist() == names(at)
+    assert summary["lr peak"].tolist() == pytest.approx([0.1, 0.1])
+    assert summary["iters to ≤10% of peak"].tolist() == [3000, 8100]
+
+
+def test_add_a_third_schedule_from_a_preset(at):
+    at.selectbox(key="cmp.source").set_value("One-cycle (fastai)").run()
+    at.button(key="cmp.add").click().run()
+    no_exception(at)
+    assert len(names(at)) == 3 and names(at)[2] == "One-cycle (fastai)"
+    one_cycle = traces(at)[2]
+    assert max(one_cycle["y"]) == pytest.approx(0.4)  # per batch: many points, decimated shape
+    assert len(one_cycle["x"]) <= 2000
+
+
+def test_edit_in_place_duplicate_and_remove(at):
+    at.number_input(key="cmp0.opt.SGD.lr").set_value(0.2).run()
+    assert max(traces(at)[0]["y"]) == pytest.approx(0.2)
+    at.button(key="cmp0.dup").click().run()
+    assert names(at)[2] == "ResNet step decay (StepLR 30/60/90) (copy)"
+    assert max(traces(at)[2]["y"]) == pytest.approx(0.2)
+    at.button(key="cmp1.rm").click().run()
+    no_exception(at)
+    assert len(names(at)) == 2 and "Cosine with linear warmup" not in names(at)
+
+
+def test_an_invalid_schedule_is_reported_and_the_rest_still_drawn(at):
+    at.number_input(key="cmp0.sch.StepLR.step_size").set_value(0).run()
+    no_exception(at)
+    assert "step_size: must be >= 1" in messages(at)
+    assert names(at) == ["Cosine with linear warmup"]
+
+
+def test_normalise_grid_and_log(at):
+    at.toggle(key="cmp.normalize").set_value(True).run()
+    assert traces(at)[1]["y"][0] == pytest.approx(1.0)  # warmup starts at 1% -> 1.0 normalised
+    at.radio(key="cmp.layout").set_value("grid").run()
+    no_exception(at)
+    assert {t.get("xaxis", "x") for t in traces(at)} == {"x", "x2"}
+
+
+def test_a_shared_comparison_link_restores_every_schedule():
+    state = {
+        "items": [
+            {
+                "name": "warm cosine",
+                "color": "green",
+                "config": preset("Cosine with linear warmup"),
+            },
+            {"name": "sgdr", "color": "pink", "config": preset("SGDR warm restarts")},
+            {
+                "name": "plateau",
+                "color": "black",
+                "config": preset("ReduceLROnPlateau on a noisy loss"),
+            },
+        ],
+        "view": {"epochs": 70, "steps_per_epoch": 20, "x_axis": "epoch", "log_y": True},
+        "layout": "overlay",
+    }
+    at = page("pages/compare.py", s=encode(state))
+    no_exception(at)
+    assert names(at) == ["warm cosine", "sgdr", "plateau"]
+    assert traces(at)[0]["line"]["color"] == "#009E73"
+    assert at.toggle(key="cmp.view.log_y").value is True
+    assert decode(at.query_params["s"])["items"][1]["name"] == "sgdr"
+
+
+def test_home_page_links_to_every_page():
+    at = page("app.py")
+    no_exception(at)
+    assert "lrlab" in at.title[0].value
+    assert len(at.get("page_link")) >= 2

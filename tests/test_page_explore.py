@@ -1,0 +1,163 @@
+"""The Explore page through Streamlit's AppTest."""
+
+import pytest
+from apptest_helpers import messages, no_exception, page, traces
+
+from lrlab import simulate
+from lrlab.presets import PRESETS
+from lrlab.share import decode, encode
+from lrlab.view import with_view_steps
+
+
+@pytest.fixture
+def at():
+    at = page("pages/explore.py")
+    no_exception(at)
+    return at
+
+
+def lr_traces(at):
+    return [t for t in traces(at) if t["name"].startswith("lr ")]
+
+
+def test_default_page_shows_the_real_torch_curve(at):
+    (lr,) = lr_traces(at)
+    assert max(lr["y"]) == pytest.approx(0.1)
+    assert at.get("plotly_chart") and not at.error
+    assert "SequentialLR" in [s.value for s in at.sidebar.selectbox]
+
+
+def test_changing_a_widget_changes_the_chart_data(at):
+    at.number_input(key="ex.opt.SGD.lr").set_value(0.5).run()
+    no_exception(at)
+    assert max(lr_traces(at)[0]["y"]) == pytest.approx(0.5)
+    at.selectbox(key="ex.sch.name").set_value("StepLR").run()
+    at.number_input(key="ex.sch.StepLR.step_size").set_value(10).run()
+    at.number_input(key="ex.view.epochs").set_value(40).run()
+    no_exception(at)
+    y = lr_traces(at)[0]["y"]
+    assert sorted(set(y), reverse=True) == pytest.approx([0.5, 0.05, 0.005, 0.0005])
+    cfg = {
+        "optimizer": {"name": "SGD", "lr": 0.5, "momentum": 0.9, "weight_decay": 0.0001},
+        "scheduler": {"name": "StepLR", "step_size": 10},
+        "steps": 40,
+    }
+    assert y == simulate(cfg)["lr"].tolist()  # 40 points: nothing decimated
+
+
+@pytest.mark.parametrize(
+    ("scheduler", "key", "value", "words"),
+    [
+        ("MultiStepLR", "milestones", "60, 30", "milestones must increase"),
+        ("MultiStepLR", "milestones", "ten", "numbers separated by commas"),
+        ("StepLR", "step_size", 0, "must be >= 1"),
+        ("LambdaLR", "lr_lambda.0", "__import__('os').system('id')", "only the listed functions"),
+        ("LambdaLR", "lr_lambda.0", "epoch +", "syntax error"),
+        ("CosineAnnealingLR", "T_max", -5, "must be >= 1"),
+    ],
+)
+def test_invalid_input_shows_a_message_and_keeps_the_last_chart(at, scheduler, key, value, words):
+    at.selectbox(key="ex.sch.name").set_value(scheduler).run()
+    before = lr_traces(at)[0]["y"]
+    widget_key = f"ex.sch.{scheduler}.{key}"
+    if isinstance(value, str):
+        at.text_input(key=widget_key).input(value).run()
+    else:
+        at.number_input(key=widget_key).set_value(value).run()
+    no_exception(at)
+    assert words in messages(at)
+    assert lr_traces(at)[0]["y"] == before  # the last good chart stays
+
+
+def test_parameter_groups_draw_one_curve_each(at):
+    at.number_input(key="ex.groups").set_value(2).run()
+    at.number_input(key="ex.group1.lr").set_value(0.01).run()
+    no_exception(at)
+    a, b = lr_traces(at)
+    assert max(a["y"]) == pytest.approx(0.1) and max(b["y"]) == pytest.approx(0.01)
+
+
+def test_every_preset_renders(at):
+    for name in PRESETS:
+        at.selectbox(key="ex.preset").set_value(name).run()
+        no_exception(at)
+        assert not at.error, (name, messages(at))
+        cfg = with_view_steps(PRESETS[name]["config"])
+        expected = simulate(cfg)
+        assert len(lr_traces(at)) == expected["group"].nunique()
+        group0 = expected.loc[expected["group"] == 0, "lr"]
+        assert max(lr_traces(at)[0]["y"]) == pytest.approx(group0.max())
+
+
+def test_a_shared_link_restores_the_page():
+    config = {
+        "optimizer": {"name": "Adam", "lr": 0.003, "betas": [0.8, 0.99]},
+        "param_groups": [{}, {"lr": 0.0005}],
+        "scheduler": {"name": "ExponentialLR", "gamma": 0.9},
+        "view": {
+            "epochs": 30,
+            "steps_per_epoch": 50,
+            "step_per": "epoch",
+            "x_axis": "iteration",
+            "log_y": True,
+        },
+    }
+    at = page("pages/explore.py", c=encode(config))
+    no_exception(at)
+    assert at.selectbox(key="ex.optimizer").value == "Adam"
+    assert at.number_input(key="ex.opt.Adam.betas.0").value == 0.8
+    assert at.number_input(key="ex.sch.ExponentialLR.gamma").value == 0.9
+    assert at.radio(key="ex.view.x_axis").value == "iteration"
+    assert at.toggle(key="ex.view.log_y").value is True
+    a, b = lr_traces(at)
+    expected = simulate(with_view_steps(config))
+    assert a["y"] == expected.loc[expected.group == 0, "lr"].tolist()
+    assert b["y"] == expected.loc[expected.group == 1, "lr"].tolist()
+    assert a["x"][:2] == [0, 50]  # per-epoch steps drawn in iterations
+    published = decode(at.query_params["c"])  # the URL keeps describing the page
+    assert published["scheduler"] == config["scheduler"]
+    assert published["param_groups"] == config["param_groups"]
+    assert published["view"] == config["view"]
+
+
+def test_a_broken_link_says_so_and_shows_the_default(at):
+    at = page("pages/explore.py", c="not-a-real-link")
+    no_exception(at)
+    assert "could not be opened" in messages(at)
+    assert lr_traces(at)
+
+
+@pytest.mark.parametrize(
+    ("mode", "words"),
+    [
+        ("order", "Detected call of `lr_scheduler.step()` before `optimizer.step()`"),
+        ("stepping", "stepped per batch"),
+        ("get_lr", "get_last_lr()"),
+    ],
+)
+def test_teaching_modes(at, mode, words):
+    at.selectbox(key="ex.preset").set_value("ResNet step decay (StepLR 30/60/90)").run()
+    at.selectbox(key="ex.teach").set_value(mode).run()
+    no_exception(at)
+    text = "\n".join(i.value for i in at.info)
+    assert words in text
+    if mode != "get_lr":
+        ghost = [t for t in traces(at) if not t["name"].startswith("lr ")]
+        assert ghost and ghost[0]["line"]["dash"] == "dash"
+    if mode == "order":
+        right, wrong = lr_traces(at)[0]["y"], ghost[0]["y"]
+        assert wrong[:29] == right[1:30]  # every step runs one value ahead
+
+
+def test_plateau_draws_the_metric_with_reductions(at):
+    at.selectbox(key="ex.preset").set_value("ReduceLROnPlateau on a noisy loss").run()
+    no_exception(at)
+    names = [t["name"] for t in traces(at)]
+    assert "metric" in names
+    at.number_input(key="ex.sch.ReduceLROnPlateau.metrics.noise").set_value(-1.0).run()
+    assert "noise: must be >= 0" in messages(at)
+
+
+def test_code_and_values_are_shown(at):
+    assert any("lr_scheduler.SequentialLR" in c.value for c in at.code)
+    assert at.dataframe and len(at.dataframe[0].value) == 100
