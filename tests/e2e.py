@@ -1,0 +1,120 @@
+"""Helpers for driving the real app in Debian's headless Chromium with Playwright.
+
+The app is started with `streamlit run` on a free loopback port. A missing browser is a
+failure, never a skip: CI must run these tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("LRLAB_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `streamlit run app.py` on loopback; yields the base URL."""
+    port = free_port()
+    log = open(ROOT / "artifacts" / f"streamlit-{port}.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"streamlit did not start; see {log.name}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def launch_browser(playwright):
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(
+            f"Chromium is missing at {CHROMIUM}: run scripts/ensure-chromium "
+            "(the browser tests must run, not skip)"
+        )
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def wait_for_app(page, timeout: float = 60_000) -> None:
+    """Wait until the script run triggered by the last action has finished."""
+    page.wait_for_timeout(400)  # let the rerun start before waiting for its end
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout
+    )
+    page.wait_for_timeout(200)
+
+
+def chart_traces(page, index: int = 0) -> list[dict]:
+    """Names and y values of the Plotly chart as the browser has drawn it."""
+    return page.evaluate(
+        """(i) => {
+            const charts = '[data-testid="stPlotlyChart"] .js-plotly-plot';
+            const el = document.querySelectorAll(charts)[i];
+            return el._fullData.map(t => ({name: t.name, y: Array.from(t.y)}));
+        }""",
+        index,
+    )
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

@@ -1,0 +1,127 @@
+"""End to end in Debian's headless Chromium: the real server, the real browser."""
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from e2e import ROOT, chart_traces, launch_browser, screenshot, streamlit_server, wait_for_app
+from playwright.sync_api import sync_playwright
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    db = tmp_path_factory.mktemp("db") / "runs.sqlite"
+    with streamlit_server({"LRLAB_DB": str(db)}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = launch_browser(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def open_page(page, url):
+    page.goto(url)
+    wait_for_app(page)
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=60_000)
+
+
+def set_number(page, label, value):
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    wait_for_app(page)
+
+
+def choose(page, label, option):
+    """Pick an option of a Streamlit selectbox by its label."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.press("ArrowDown")  # react-aria's combobox opens its list from the keyboard
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_for_app(page)
+
+
+def test_home_page(page, server):
+    page.goto(server)
+    wait_for_app(page)
+    assert page.get_by_text("See what a learning-rate schedule really does").is_visible()
+    screenshot(page, "home")
+
+
+def test_explore_change_a_parameter_and_share_the_link(page, browser, server):
+    page.goto(server)  # the home page registers the navigation first
+    wait_for_app(page)
+    open_page(page, f"{server}/explore")
+    before = chart_traces(page)
+    assert max(before[0]["y"]) == pytest.approx(0.1)
+    screenshot(page, "explore")
+    set_number(page, "lr", 0.5)
+    page.wait_for_function(
+        """() => Math.max(...document.querySelector('.js-plotly-plot')._fullData[0].y) > 0.4""",
+        timeout=30_000,
+    )
+    after = chart_traces(page)
+    assert max(after[0]["y"]) == pytest.approx(0.5)
+    link = page.url
+    assert "c=" in link
+    # A new browser context is a new user: the link alone must restore the page.
+    other = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    open_page(other, link)
+    assert chart_traces(other) == after
+    assert other.get_by_label("lr", exact=True).input_value() == "0.5"
+    screenshot(other, "explore-from-link")
+    other.context.close()
+
+
+def test_explore_bad_input_shows_a_message_not_a_traceback(page, server):
+    page.goto(server)
+    wait_for_app(page)
+    open_page(page, f"{server}/explore")
+    good = chart_traces(page)
+    set_number(page, "total_iters", 0)
+    text = page.locator('[data-testid="stAlert"]').first.inner_text()
+    assert re.search(r"total_iters.*must be (>=|≥) 1, got 0", page.content()) or "≥ 1" in text
+    assert "Traceback" not in page.content()
+    assert chart_traces(page) == good
+    screenshot(page, "explore-error")
+
+
+def test_compare_three_schedules_and_download_the_csv(page, server):
+    page.goto(server)
+    wait_for_app(page)
+    open_page(page, f"{server}/compare")
+    assert len(chart_traces(page)) == 2
+    choose(page, "from", "One-cycle (fastai)")
+    page.get_by_role("button", name="Add", exact=True).click()
+    wait_for_app(page)
+    page.wait_for_function(
+        "() => document.querySelector('.js-plotly-plot').data.length === 3", timeout=30_000
+    )
+    names = [t["name"] for t in chart_traces(page)]
+    assert names[2] == "One-cycle (fastai)"
+    screenshot(page, "compare")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download all curves (CSV)").click()
+    text = Path(info.value.path()).read_text()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0])[:6] == ["schedule", "step", "epoch", "iteration", "group", "lr"]
+    assert {r["schedule"] for r in rows} == set(names)
+    # The comparison shares one length: 100 epochs of 100 batches, stepped per batch.
+    assert sum(r["schedule"] == "One-cycle (fastai)" for r in rows) == 100 * 100
