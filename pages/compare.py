@@ -35,12 +35,24 @@ def add(config: dict, name: str, color: str | None = None) -> None:
         st.session_state[f"{P}.notice"] = f"At most {MAX_ITEMS} schedules can be compared."
         return
     uid = max((it["id"] for it in current), default=-1) + 1
-    used = {st.session_state.get(f"{P}{it['id']}.color") for it in current}
+    used = {it["color"] for it in current}
     color = color or next((c for c in COLORS if c not in used), "black")
-    load_state(f"{P}{uid}", copy.deepcopy(config))
-    st.session_state[f"{P}{uid}.name"] = name
-    st.session_state[f"{P}{uid}.color"] = color if color in COLORS else "black"
-    current.append({"id": uid})
+    item = {
+        "id": uid,
+        "name": name,
+        "color": color if color in COLORS else "black",
+        "config": copy.deepcopy(config),
+    }
+    show(item)
+    current.append(item)
+
+
+def show(item: dict) -> None:
+    """Put an item into its widgets (when added, or when coming back to this page)."""
+    uid = item["id"]
+    load_state(f"{P}{uid}", copy.deepcopy(item["config"]))
+    st.session_state[f"{P}{uid}.name"] = item["name"]
+    st.session_state[f"{P}{uid}.color"] = item["color"]
 
 
 def add_from_source() -> None:
@@ -56,9 +68,8 @@ def add_from_source() -> None:
 
 
 def duplicate(uid: int) -> None:
-    config = st.session_state.get(f"{P}{uid}.config")
-    if config:
-        add(config, f"{st.session_state[f'{P}{uid}.name']} (copy)")
+    item = next(it for it in items() if it["id"] == uid)
+    add(item["config"], f"{item['name']} (copy)")
 
 
 def remove(uid: int) -> None:
@@ -69,6 +80,7 @@ def load_view(view: dict) -> None:
     view = {**VIEW_DEFAULTS, **view}
     for key in GLOBAL_VIEW:
         st.session_state[f"{P}.view.{key}"] = view[key]
+    st.session_state[f"{P}.view"] = {k: view[k] for k in GLOBAL_VIEW}
 
 
 def load_link(state: dict) -> None:
@@ -86,6 +98,12 @@ if f"{P}.items" not in st.session_state:
     for name in DEFAULT_ITEMS:
         add(preset(name), name)
     load_view({"epochs": 100, "steps_per_epoch": 100})
+# Back from another page, Streamlit has forgotten this page's widgets: show the items again.
+for it in items():
+    if f"{P}{it['id']}.optimizer" not in st.session_state:
+        show(it)
+if f"{P}.view.epochs" not in st.session_state:
+    load_view(st.session_state.get(f"{P}.view", {}))
 
 st.title("Compare schedules")
 if link_error:
@@ -128,7 +146,7 @@ rendered, shared_items = [], []
 edit_cols = st.columns(2)
 for n, it in enumerate(items()):
     uid = it["id"]
-    box = edit_cols[n % 2].expander(f"{n + 1}. {st.session_state[f'{P}{uid}.name']}")
+    box = edit_cols[n % 2].expander(f"{n + 1}. {it['name']}")
     top = box.columns([3, 2])
     name = top[0].text_input("name", key=f"{P}{uid}.name", max_chars=80)
     color = top[1].selectbox("colour", list(COLORS), key=f"{P}{uid}.color")
@@ -160,13 +178,11 @@ for n, it in enumerate(items()):
         form.show_error(problem, box)
         st.error(f"{name}: {problem}", icon=":material/warning:")
         continue
-    st.session_state[f"{P}{uid}.config"] = {k: v for k, v in cfg.items() if k != "steps"}
+    it.update(name=name, color=color, config={k: v for k, v in cfg.items() if k != "steps"})
     rendered.append(
         {"name": name or f"schedule {n + 1}", "color": COLORS[color], "df": df, "view": cfg["view"]}
     )
-    shared_items.append(
-        {"name": name, "color": color, "config": st.session_state[f"{P}{uid}.config"]}
-    )
+    shared_items.append({k: it[k] for k in ("name", "color", "config")})
 
 # -- chart, numbers, export ----------------------------------------------------------------
 if not rendered:
@@ -182,9 +198,15 @@ st.dataframe(
     width="stretch",
     column_config={c: st.column_config.NumberColumn(format="%.4g") for c in summary.columns[1:4]},
 )
+st.session_state[f"{P}.view"] = {
+    "epochs": epochs,
+    "steps_per_epoch": spe,
+    "x_axis": x_axis,
+    "log_y": log_y,
+}
 state = {
     "items": shared_items,
-    "view": {"epochs": epochs, "steps_per_epoch": spe, "x_axis": x_axis, "log_y": log_y},
+    "view": st.session_state[f"{P}.view"],
     "layout": layout,
     "normalize": normalize,
     "momentum": momentum,
@@ -193,7 +215,7 @@ value = publish_to_url("s", state)
 cols = st.columns([1, 3])
 cols[0].download_button(
     "Download all curves (CSV)",
-    curves_table(rendered).to_csv(index=False),
+    lambda: curves_table(rendered).to_csv(index=False),  # built on click only
     "lrlab-comparison.csv",
     "text/csv",
     key=f"{P}.csv",

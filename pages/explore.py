@@ -18,6 +18,7 @@ from ui.form import load_state, schedule_form
 
 P = "ex"
 CUSTOM = "(your own)"
+TABLE_ROWS = 5_000
 TEACH = {
     "off": "",
     "order": "scheduler.step() before optimizer.step()",
@@ -64,8 +65,11 @@ def load_link(config: dict) -> None:
 
 link_error = restore_from_url("c", load_link)
 if f"{P}.optimizer" not in st.session_state:
-    load(preset(DEFAULT_PRESET))
-    st.session_state[f"{P}.preset"] = DEFAULT_PRESET
+    # First visit, or back from another page (Streamlit forgets the widgets of a page that
+    # is not shown): restore the last schedule of this session, else the default preset.
+    remembered = st.session_state.get("explore.config")
+    load(remembered or preset(DEFAULT_PRESET))
+    st.session_state[f"{P}.preset"] = st.session_state.get("explore.preset", DEFAULT_PRESET)
 
 # -- sidebar: the schedule -----------------------------------------------------------------
 with st.sidebar:
@@ -115,6 +119,7 @@ if problem is not None:
 view = cfg["view"]
 spec = SCHEDULERS[cfg["scheduler"]["name"]]
 st.session_state["explore.config"] = {k: v for k, v in cfg.items() if k != "steps"}
+st.session_state["explore.preset"] = st.session_state[f"{P}.preset"]
 
 # -- teaching overlays ---------------------------------------------------------------------
 ghost = ghost_view = lesson_table = None
@@ -176,9 +181,15 @@ with code_tab:
     st.code(to_code(cfg), language="python")
 with values_tab:
     table = curves_table([{"name": spec.name, "df": df, "view": view}]).drop(columns="schedule")
-    st.dataframe(table, hide_index=True, width="stretch", height=320)
+    if len(table) > TABLE_ROWS:
+        st.caption(f"The first {TABLE_ROWS:,} of {len(table):,} rows; the CSV has them all.")
+    st.dataframe(table.head(TABLE_ROWS), hide_index=True, width="stretch", height=320)
     st.download_button(
-        "Download CSV", table.to_csv(index=False), "lrlab-schedule.csv", "text/csv", key=f"{P}.csv"
+        "Download CSV",
+        lambda: table.to_csv(index=False),  # built on click, not on every rerun
+        "lrlab-schedule.csv",
+        "text/csv",
+        key=f"{P}.csv",
     )
 with config_tab:
     shared = {k: v for k, v in cfg.items() if k != "steps"}

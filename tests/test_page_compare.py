@@ -93,3 +93,26 @@ def test_home_page_links_to_every_page():
     no_exception(at)
     assert "lrlab" in at.title[0].value
     assert len(at.get("page_link")) >= 2
+
+
+def test_items_survive_a_visit_to_another_page():
+    at = page("app.py")
+    at.switch_page("pages/compare.py").run()
+    at.text_input(key="cmp0.name").input("mine").run()
+    at.number_input(key="cmp0.opt.SGD.lr").set_value(0.3).run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/compare.py").run()
+    no_exception(at)
+    assert names(at)[0] == "mine"
+    assert max(traces(at)[0]["y"]) == pytest.approx(0.3)
+
+
+def test_copy_the_explore_schedule_into_the_comparison():
+    at = page("app.py")
+    at.switch_page("pages/explore.py").run()
+    at.selectbox(key="ex.preset").set_value("SGDR warm restarts").run()
+    at.switch_page("pages/compare.py").run()
+    at.selectbox(key="cmp.source").set_value("Current Explore schedule").run()
+    at.button(key="cmp.add").click().run()
+    no_exception(at)
+    assert names(at)[-1] == "from Explore"

@@ -161,3 +161,33 @@ def test_plateau_draws_the_metric_with_reductions(at):
 def test_code_and_values_are_shown(at):
     assert any("lr_scheduler.SequentialLR" in c.value for c in at.code)
     assert at.dataframe and len(at.dataframe[0].value) == 100
+
+
+def test_a_stale_query_string_never_undoes_an_edit():
+    # A rerun may carry the URL the browser had before the page published the new state.
+    config = {
+        "optimizer": {"name": "SGD", "lr": 0.1},
+        "scheduler": {"name": "ConstantLR"},
+        "view": {"epochs": 10},
+    }
+    link = encode(config)
+    at = page("pages/explore.py", c=link)
+    at.number_input(key="ex.opt.SGD.lr").set_value(0.3).run()
+    at.query_params["c"] = link  # the stale string comes back with the next rerun
+    at.run()
+    no_exception(at)
+    assert at.number_input(key="ex.opt.SGD.lr").value == 0.3
+    assert max(lr_traces(at)[0]["y"]) == pytest.approx(0.3)
+
+
+def test_leaving_and_coming_back_keeps_the_schedule():
+    at = page("app.py")
+    at.switch_page("pages/explore.py").run()
+    at.selectbox(key="ex.sch.name").set_value("ExponentialLR").run()
+    at.number_input(key="ex.sch.ExponentialLR.gamma").set_value(0.8).run()
+    at.switch_page("pages/compare.py").run()
+    no_exception(at)
+    at.switch_page("pages/explore.py").run()
+    no_exception(at)
+    assert at.selectbox(key="ex.sch.name").value == "ExponentialLR"
+    assert at.number_input(key="ex.sch.ExponentialLR.gamma").value == 0.8

@@ -23,19 +23,27 @@ def _simulate_json(config_json: str) -> pd.DataFrame:
 def run_schedule(config: Mapping[str, Any]) -> tuple[dict[str, Any], pd.DataFrame]:
     """The config with steps from its view, and its trajectory (cached). Raises ConfigError."""
     cfg = with_view_steps(config)
-    return cfg, _simulate_json(json.dumps(cfg, sort_keys=True))
+    # Only what simulate() reads is the cache key: toggling the x axis or the log scale
+    # must not simulate again.
+    key = {k: cfg[k] for k in ("optimizer", "param_groups", "scheduler", "steps") if k in cfg}
+    return cfg, _simulate_json(json.dumps(key, sort_keys=True))
+
+
+def _seen() -> dict[str, None]:
+    # Every link state this session applied or published. A rerun can carry the query
+    # string the browser had a moment ago; re-applying it would undo the user's last edit.
+    return st.session_state.setdefault("_url_seen", {})
 
 
 def restore_from_url(param: str, apply: Callable[[Any], None]) -> str | None:
-    """Apply the state in query parameter ``param`` once per distinct value.
+    """Apply the state in query parameter ``param`` unless this session has seen it.
 
     Returns an error message when the link is broken (the page keeps its current state).
     """
     value = st.query_params.get(param)
-    marker = f"_url_applied.{param}"
-    if not value or st.session_state.get(marker) == value:
+    if not value or value in _seen():
         return None
-    st.session_state[marker] = value
+    _seen()[value] = None
     try:
         apply(decode(value))
     except (ConfigError, KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
@@ -46,9 +54,12 @@ def restore_from_url(param: str, apply: Callable[[Any], None]) -> str | None:
 def publish_to_url(param: str, state: Any) -> str:
     """Write the page state into the URL (so the address bar is always a share link)."""
     value = encode(state)
+    seen = _seen()
+    seen[value] = None
+    while len(seen) > 1000:
+        del seen[next(iter(seen))]
     if st.query_params.get(param) != value:
         st.query_params[param] = value
-    st.session_state[f"_url_applied.{param}"] = value
     return value
 
 

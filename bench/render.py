@@ -1,0 +1,122 @@
+"""How responsive is the Explore page? Server-side rerun time and browser change-to-chart time.
+
+For schedules of 1k, 10k and 100k scheduler steps (CosineAnnealingLR stepped per batch):
+  simulate  - bare lrlab.simulate() of that config: the baseline, measured in the same run
+  cold      - a full page rerun after changing the lr (a new config: simulate + figure + page)
+  warm      - a rerun after toggling the log axis (the simulation comes from st.cache_data)
+  browser   - in headless Chromium: from typing a new lr to the chart holding the new data
+Run: .venv/bin/python bench/render.py [--no-browser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from lrlab import simulate  # noqa: E402
+from lrlab.share import encode  # noqa: E402
+from lrlab.view import with_view_steps  # noqa: E402
+
+SIZES = (1_000, 10_000, 100_000)
+CHART_SHOWS_LR = """(lr) => {
+    const el = document.querySelector('.js-plotly-plot');
+    const y = el && el._fullData && el._fullData[0] && el._fullData[0].y;
+    return !!y && Math.abs(Math.max(...y) - lr) < 1e-9;
+}"""
+
+
+def config(steps: int) -> dict:
+    return {
+        "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+        "scheduler": {"name": "CosineAnnealingLR", "T_max": steps},
+        "view": {"epochs": steps // 100, "steps_per_epoch": 100, "step_per": "batch"},
+    }
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def server_side(steps: int, repeats: int) -> tuple[float, float, float]:
+    cfg = config(steps)
+    t_sim = min(timed(lambda: simulate(with_view_steps(cfg))) for _ in range(repeats))
+    at = AppTest.from_file(str(ROOT / "pages" / "explore.py"), default_timeout=120)
+    at.query_params["c"] = encode(cfg)
+    at.run()
+    cold, warm = [], []
+    for i in range(repeats):
+        lr = at.number_input(key="ex.opt.SGD.lr").set_value(0.2 + 0.01 * i)
+        cold.append(timed(at.run))
+        at.toggle(key="ex.view.log_y").set_value(i % 2 == 0)
+        warm.append(timed(at.run))
+    assert not at.exception, at.exception
+    del lr
+    return t_sim, statistics.median(cold), statistics.median(warm)
+
+
+def browser_times(repeats: int) -> dict[int, float]:
+    from e2e import launch_browser, streamlit_server, wait_for_app
+    from playwright.sync_api import sync_playwright
+
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    out = {}
+    with streamlit_server() as url, sync_playwright() as p:
+        browser = launch_browser(p)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url)
+        wait_for_app(page)
+        for steps in SIZES:
+            page.goto(f"{url}/explore?c={encode(config(steps))}")
+            wait_for_app(page)
+            page.wait_for_selector(".js-plotly-plot")
+            times = []
+            for i in range(repeats):
+                lr = round(0.3 + 0.01 * i, 2)
+                box = page.get_by_label("lr", exact=True)
+                box.fill(str(lr))
+                start = time.perf_counter()
+                box.press("Enter")
+                page.wait_for_function(
+                    "(lr) => Math.abs(Math.max(...document.querySelector('.js-plotly-plot')"
+                    "._fullData[0].y) - lr) < 1e-12",
+                    arg=lr,
+                    timeout=120_000,
+                )
+                times.append(time.perf_counter() - start)
+            out[steps] = statistics.median(times)
+        browser.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+    browser = {} if args.no_browser else browser_times(args.repeats)
+    print(f"median of {args.repeats}; seconds (ratio to the bare simulate of the same config)")
+    print(f"{'steps':>8}{'simulate':>10}{'cold rerun':>16}{'warm rerun':>16}{'browser':>16}")
+    for steps in SIZES:
+        t_sim, cold, warm = server_side(steps, args.repeats)
+        b = browser.get(steps)
+        b_text = f"{b:.3f} ({b / t_sim:.1f}x)" if b else "-"
+        print(
+            f"{steps:>8}{t_sim:>10.3f}{cold:>8.3f} ({cold / t_sim:>4.1f}x)"
+            f"{warm:>8.3f} ({warm / t_sim:>4.1f}x){b_text:>16}"
+        )
+
+
+if __name__ == "__main__":
+    main()
