@@ -12,5 +12,7 @@ PAGES = [
     st.Page(
         "pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"
     ),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+    st.Page("pages/runs.py", title="Runs", icon=":material/table_chart:", url_path="runs"),
 ]
 st.navigation(PAGES).run()

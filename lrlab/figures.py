@@ -69,7 +69,7 @@ def marks_for(config: Mapping[str, Any], df: pd.DataFrame) -> list[tuple[int, st
     return sorted((s, label) for s, label in marks.items() if 0 < s < n)[:MAX_MARKS]
 
 
-def _layout(fig: go.Figure, height: int, title: str | None) -> go.Figure:
+def apply_layout(fig: go.Figure, height: int, title: str | None) -> go.Figure:
     fig.update_layout(
         template="plotly_white",
         height=height,
@@ -192,7 +192,7 @@ def lr_figure(
         col=1,
         exponentformat="power",
     )
-    return _layout(fig, 420 + 160 * (rows - 1), title)
+    return apply_layout(fig, 420 + 160 * (rows - 1), title)
 
 
 def compare_figure(
@@ -274,4 +274,4 @@ def compare_figure(
         fig.update_yaxes(type="linear", title_text="momentum", row=2, col=1)
     if items:
         fig.update_xaxes(title_text=x_label(items[0]["view"]), row=rows, col=1)
-    return _layout(fig, height, None)
+    return apply_layout(fig, height, None)

@@ -8,7 +8,7 @@ st.markdown(
     "a real `torch.optim` optimizer and `torch.optim.lr_scheduler` scheduler, never from a "
     "re-typed formula, so what you see is what PyTorch will do."
 )
-cols = st.columns(2)
+cols = st.columns(4)
 with cols[0].container(border=True):
     st.subheader("Explore")
     st.write(

@@ -12,6 +12,7 @@ import streamlit as st
 
 from lrlab import ConfigError, simulate
 from lrlab.share import decode, encode
+from lrlab.train.jobs import JobManager, get_manager
 from lrlab.view import with_view_steps
 
 
@@ -68,3 +69,12 @@ def share_link(page: str, param: str, value: str) -> str:
     with contextlib.suppress(AttributeError):  # older Streamlit: a relative link still works
         base = str(st.context.url or "").split("?")[0].rsplit("/", 1)[0]
     return f"{base}/{page}?{param}={value}" if base else f"{page}?{param}={value}"
+
+
+def manager() -> JobManager:
+    """The process-wide job manager of this server (run database from $LRLAB_DB)."""
+    return get_manager()
+
+
+def run_label(run: Mapping[str, Any]) -> str:
+    return f"{run['name']} · {run['status']} · {str(run['id'])[:6]}"

@@ -87,7 +87,7 @@ def _ensure(state: Mapping[str, Any]) -> None:
             st.session_state[key] = value
 
 
-def _param_widget(form: Form, c: Any, p: Param, key: str, path: str, groups: int) -> Any:
+def param_widget(form: Form, c: Any, p: Param, key: str, path: str, groups: int) -> Any:
     """Render one parameter; returns its config value (or raises ConfigError for bad text)."""
     _ensure(_state_value(p, p.initial(), key, groups))
     label = p.name
@@ -133,7 +133,7 @@ def _param_widget(form: Form, c: Any, p: Param, key: str, path: str, groups: int
 
 
 def _state_value(p: Param, value: Any, key: str, groups: int) -> dict[str, Any]:
-    """Widget state for a parameter value (the inverse of _param_widget)."""
+    """Widget state for a parameter value (the inverse of param_widget)."""
     if p.kind == "float_pair":
         return {f"{key}.0": float(value[0]), f"{key}.1": float(value[1])}
     if p.kind in ("milestones", "float_or_list"):
@@ -160,9 +160,7 @@ def _optimizer_form(form: Form, c: Any) -> tuple[dict[str, Any], list[dict[str, 
     spec = OPTIMIZERS[name]
     opt: dict[str, Any] = {"name": name}
     for p in spec.params:
-        opt[p.name] = _param_widget(
-            form, c, p, f"{P}.opt.{name}.{p.name}", f"optimizer.{p.name}", 1
-        )
+        opt[p.name] = param_widget(form, c, p, f"{P}.opt.{name}.{p.name}", f"optimizer.{p.name}", 1)
         form.slot(f"optimizer.{p.name}", c)
     groups = c.number_input(
         "parameter groups",
@@ -215,7 +213,7 @@ def _scheduler_form(
             out[p.name] = _metrics_form(form, c, pkey, ppath)
         else:
             try:
-                value = _param_widget(form, c, p, pkey, ppath, groups)
+                value = param_widget(form, c, p, pkey, ppath, groups)
             except ConfigError as err:
                 form.errors.append(err)
                 value = None

@@ -1,0 +1,184 @@
+"""Figures of training runs: pure functions from the run store's DataFrames."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lrlab.figures import PALETTE, apply_layout, decimate
+
+SMOOTHING = 0.9  # TensorBoard's default exponential smoothing of the loss
+
+
+def smooth(values: np.ndarray, weight: float = SMOOTHING) -> np.ndarray:
+    """TensorBoard-style debiased exponential moving average."""
+    out = np.empty(len(values))
+    avg = 0.0
+    for i, v in enumerate(values):
+        avg = weight * avg + (1 - weight) * v
+        out[i] = avg / (1 - weight ** (i + 1))
+    return out
+
+
+def batches_per_epoch(steps: pd.DataFrame) -> int:
+    return max(1, int((steps["epoch"] == steps["epoch"].min()).sum())) if len(steps) else 1
+
+
+def _trace(x: np.ndarray, y: np.ndarray, **kw: Any) -> go.Scatter:
+    idx = decimate(x, y)
+    return go.Scatter(x=x[idx], y=y[idx], mode="lines", hovertemplate="%{y:.5g}", **kw)
+
+
+def run_figure(
+    steps: pd.DataFrame,
+    epochs: pd.DataFrame,
+    planned: pd.DataFrame | None = None,
+    planned_x: np.ndarray | None = None,
+    mark_reductions: bool = False,
+) -> go.Figure:
+    """One run, live: train loss per step (raw and smoothed), lr per group over the planned
+    (simulated) curve, test loss and accuracy per epoch. x is in epochs: a step's values sit
+    at the start of its batch, an epoch's test metrics at its end."""
+    fig = make_subplots(
+        rows=2,
+        cols=2,
+        vertical_spacing=0.16,
+        horizontal_spacing=0.1,
+        subplot_titles=["train loss", "learning rate", "test loss", "test accuracy"],
+    )
+    bpe = batches_per_epoch(steps)
+    if len(steps):
+        x = steps["step"].to_numpy() / bpe
+        loss = steps["loss"].to_numpy()
+        fig.add_trace(_trace(x, loss, name="loss", line={"color": "#BBBBBB", "width": 1}), 1, 1)
+        fig.add_trace(
+            _trace(x, smooth(loss), name="loss (smoothed)", line={"color": PALETTE[0], "width": 3}),
+            1,
+            1,
+        )
+        groups = sorted(c for c in steps.columns if c.startswith("lr_"))
+        for g, col in enumerate(groups):
+            fig.add_trace(
+                _trace(
+                    x,
+                    steps[col].to_numpy(),
+                    name=f"lr group {g}",
+                    line={"color": PALETTE[g % len(PALETTE)], "width": 3},
+                ),
+                1,
+                2,
+            )
+    if planned is not None and planned_x is not None:
+        for g, part in planned.groupby("group", sort=True):
+            fig.add_trace(
+                _trace(
+                    planned_x,
+                    part["lr"].to_numpy(),
+                    name=f"planned (group {g})",
+                    line={"color": "#555555", "width": 1.5, "dash": "dash"},
+                ),
+                1,
+                2,
+            )
+    if len(epochs):
+        ex = epochs["epoch"].to_numpy() + 1
+        fig.add_trace(
+            go.Scatter(
+                x=ex,
+                y=epochs["test_loss"],
+                mode="lines+markers",
+                name="test loss",
+                line={"color": PALETTE[5], "width": 3},
+            ),
+            2,
+            1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=ex,
+                y=epochs["train_loss"],
+                mode="lines+markers",
+                name="train loss (epoch)",
+                line={"color": "#999999", "width": 2, "dash": "dot"},
+            ),
+            2,
+            1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=ex,
+                y=epochs["test_acc"],
+                mode="lines+markers",
+                name="test accuracy",
+                line={"color": PALETTE[2], "width": 3},
+            ),
+            2,
+            2,
+        )
+        for e in reductions(epochs) if mark_reductions else []:
+            fig.add_vline(x=e + 1, line={"color": "#999999", "dash": "dot"}, row=1, col=2)
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(tickformat=".0%", row=2, col=2)
+    return apply_layout(fig, 620, None)
+
+
+def reductions(epochs: pd.DataFrame) -> list[int]:
+    """Epochs after which the lr of group 0 went down (e.g. ReduceLROnPlateau's cuts)."""
+    if "lr_0" not in epochs or len(epochs) < 2:
+        return []
+    lr = epochs["lr_0"].to_numpy()
+    return [int(epochs["epoch"].iloc[i]) for i in np.flatnonzero(lr[1:] < lr[:-1])]
+
+
+def runs_figure(runs: Sequence[Mapping[str, Any]], x_axis: str = "epoch") -> go.Figure:
+    """Several runs overlaid: lr, smoothed train loss and test accuracy."""
+    fig = make_subplots(
+        rows=1,
+        cols=3,
+        horizontal_spacing=0.07,
+        subplot_titles=["learning rate (group 0)", "train loss (smoothed)", "test accuracy"],
+    )
+    for i, run in enumerate(runs):
+        color = PALETTE[i % len(PALETTE)]
+        steps, epochs = run["steps"], run["epochs"]
+        common = {"legendgroup": run["name"], "line": {"color": color, "width": 3}}
+        if len(steps):
+            bpe = batches_per_epoch(steps)
+            s = steps["step"].to_numpy()
+            x = s / bpe if x_axis == "epoch" else s
+            fig.add_trace(_trace(x, steps["lr_0"].to_numpy(), name=run["name"], **common), 1, 1)
+            fig.add_trace(
+                _trace(
+                    x,
+                    smooth(steps["loss"].to_numpy()),
+                    name=run["name"],
+                    showlegend=False,
+                    **common,
+                ),
+                1,
+                2,
+            )
+        if len(epochs):
+            e = epochs["epoch"].to_numpy() + 1
+            ex = e if x_axis == "epoch" else e * batches_per_epoch(steps)
+            fig.add_trace(
+                go.Scatter(
+                    x=ex,
+                    y=epochs["test_acc"],
+                    mode="lines+markers",
+                    name=run["name"],
+                    showlegend=False,
+                    **common,
+                ),
+                1,
+                3,
+            )
+    fig.update_xaxes(title_text=x_axis)
+    fig.update_yaxes(type="log", row=1, col=1, exponentformat="power")
+    fig.update_yaxes(tickformat=".0%", row=1, col=3)
+    return apply_layout(fig, 440, None)

@@ -1,0 +1,170 @@
+"""Runs: every stored training run; compare several to see which schedule trained best."""
+
+import json
+
+import streamlit as st
+
+from lrlab.train.config import batches_per_epoch
+from lrlab.train.figures import runs_figure
+from ui.common import manager, run_label
+
+P = "runs"
+store = manager().store
+
+
+def schedule_summary(config: dict) -> str:
+    opt, sched = config.get("optimizer", {}), config.get("scheduler", {})
+    return f"{sched.get('name', '?')} · {opt.get('name', '?')} lr={opt.get('lr', 'default')}"
+
+
+def open_in_explore(run_id: str) -> None:
+    config = store.get_run(run_id)["config"]
+    train = config.get("train", {})
+    schedule = {k: v for k, v in config.items() if k != "train"}
+    schedule["view"] = {
+        "epochs": train.get("epochs", 10),
+        "steps_per_epoch": batches_per_epoch(
+            {"batch_size": 128, **train, "dataset": train.get("dataset", "cifar10")}
+        ),
+        "step_per": train.get("step_per") or "epoch",
+    }
+    st.session_state["explore.config"] = schedule
+    st.session_state.pop("ex.optimizer", None)  # makes Explore load the remembered config
+    st.session_state["explore.preset"] = "(your own)"
+    st.session_state[f"{P}.goto_explore"] = True
+
+
+def rename(run_id: str) -> None:
+    store.rename(run_id, st.session_state[f"{P}.new_name"])
+
+
+def delete(run_ids: list[str]) -> None:
+    store.delete(run_ids)
+    st.session_state[f"{P}.selected"] = []
+    st.session_state[f"{P}.confirm"] = False
+
+
+if st.session_state.pop(f"{P}.goto_explore", False):
+    st.switch_page("pages/explore.py")
+
+st.title("Runs")
+runs = store.list_runs()
+if runs.empty:
+    st.info("No runs yet. Start one on the Train page.")
+    st.stop()
+
+# -- the table -----------------------------------------------------------------------------
+filters = st.columns([3, 2, 2])
+text = filters[0].text_input("filter by name or schedule", key=f"{P}.filter")
+statuses = filters[1].multiselect("status", sorted(runs["status"].unique()), key=f"{P}.status")
+datasets = filters[2].multiselect(
+    "dataset", sorted(runs["dataset"].dropna().unique()), key=f"{P}.dataset"
+)
+runs["schedule"] = [schedule_summary(json.loads(c)) for c in runs["config"]]
+shown = runs
+if text:
+    needle = text.lower()
+    shown = shown[
+        shown["name"].str.lower().str.contains(needle, regex=False)
+        | shown["schedule"].str.lower().str.contains(needle, regex=False)
+    ]
+if statuses:
+    shown = shown[shown["status"].isin(statuses)]
+if datasets:
+    shown = shown[shown["dataset"].isin(datasets)]
+table = shown.assign(date=(shown["created"] * 1e9).astype("datetime64[ns]"))[
+    [
+        "name",
+        "schedule",
+        "dataset",
+        "model",
+        "device",
+        "status",
+        "best_test_accuracy",
+        "test_accuracy",
+        "seconds",
+        "date",
+        "id",
+    ]
+]
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "best_test_accuracy": st.column_config.NumberColumn("best acc", format="percent"),
+        "test_accuracy": st.column_config.NumberColumn("final acc", format="percent"),
+        "seconds": st.column_config.NumberColumn("duration (s)", format="%.1f"),
+        "date": st.column_config.DatetimeColumn("date", format="YYYY-MM-DD HH:mm"),
+    },
+)
+
+# -- compare selected runs -----------------------------------------------------------------
+labels = {r["id"]: run_label(r) for r in runs.to_dict("records")}
+if f"{P}.selected" not in st.session_state:
+    done = runs[runs["status"] == "completed"]["id"].tolist()
+    st.session_state[f"{P}.selected"] = done[:2]
+st.session_state[f"{P}.selected"] = [r for r in st.session_state[f"{P}.selected"] if r in labels]
+selected = st.multiselect(
+    "runs to compare", list(labels), format_func=labels.get, key=f"{P}.selected", max_selections=8
+)
+if selected:
+    x_axis = st.radio("x axis", ["epoch", "step"], horizontal=True, key=f"{P}.x")
+    chosen = [
+        {
+            "name": labels[r].rsplit(" · ", 1)[0] + f" · {r[:6]}",
+            "steps": store.steps(r),
+            "epochs": store.epochs(r),
+        }
+        for r in selected
+    ]
+    st.plotly_chart(runs_figure(chosen, x_axis), width="stretch", key=f"{P}.chart")
+    summary = runs.set_index("id").loc[
+        selected,
+        [
+            "name",
+            "schedule",
+            "best_test_accuracy",
+            "test_accuracy",
+            "test_loss",
+            "epochs_done",
+            "seconds",
+        ],
+    ]
+    st.dataframe(
+        summary,
+        width="stretch",
+        column_config={
+            "best_test_accuracy": st.column_config.NumberColumn("best acc", format="percent"),
+            "test_accuracy": st.column_config.NumberColumn("final acc", format="percent"),
+        },
+    )
+    actions = st.columns(4)
+    actions[0].download_button(
+        "Export selected (CSV)",
+        lambda: store.export(selected).to_csv(index=False),
+        "lrlab-runs.csv",
+        "text/csv",
+        key=f"{P}.csv",
+    )
+    if len(selected) == 1:
+        actions[1].button(
+            "Open config in Explore",
+            key=f"{P}.explore",
+            on_click=open_in_explore,
+            args=(selected[0],),
+        )
+        with actions[2].popover("Rename"):
+            st.text_input("new name", key=f"{P}.new_name", max_chars=80)
+            st.button("Save name", key=f"{P}.rename", on_click=rename, args=(selected[0],))
+    with actions[3].popover("Delete"):
+        st.write(f"Delete {len(selected)} run(s) and their metrics? This cannot be undone.")
+        st.checkbox("Yes, delete them", key=f"{P}.confirm")
+        st.button(
+            "Delete",
+            key=f"{P}.delete",
+            on_click=delete,
+            args=(selected,),
+            disabled=not st.session_state.get(f"{P}.confirm"),
+            type="primary",
+        )

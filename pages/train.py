@@ -1,0 +1,301 @@
+"""Train: start a short job with any schedule and watch it live. The page never trains: the
+job runs in the process-wide job manager, and the page only submits, stops and watches."""
+
+import json
+
+import streamlit as st
+
+from lrlab import ConfigError, simulate
+from lrlab.catalog import SCHEDULERS
+from lrlab.figures import lr_figure
+from lrlab.presets import DEFAULT_PRESET, PRESETS, preset
+from lrlab.train.config import TRAIN_PARAMS, batches_per_epoch, validate_run
+from lrlab.train.data import CIFAR10_TARBALL, default_data_dir
+from lrlab.train.devices import available_devices
+from lrlab.train.figures import run_figure
+from lrlab.uploads import read_config_json
+from lrlab.view import x_values
+from ui.common import manager
+from ui.form import param_widget
+
+P = "tr"
+REFRESH_SECONDS = 1.0
+FINAL = ("completed", "cancelled", "diverged", "failed", "interrupted")
+HINTS = {
+    "diverged": "Lower the learning rate (or max_lr), add a warmup, or use a smaller batch.",
+    "failed": "Check the message above; Digits always works offline on the CPU.",
+    "interrupted": "The server stopped while it ran; start it again.",
+}
+jobs = manager()
+store = jobs.store
+
+
+# -- which schedule ------------------------------------------------------------------------
+def uploaded() -> None:
+    upload = st.session_state.get(f"{P}.upload")
+    if upload is None:
+        return
+    try:
+        config = read_config_json(upload.getvalue())
+        st.session_state[f"{P}.uploaded"] = config
+        for p in TRAIN_PARAMS:  # a run config brings its training settings along
+            if p.name in (config.get("train") or {}):
+                st.session_state[f"{P}.train.{p.name}"] = config["train"][p.name]
+        st.session_state.pop(f"{P}.upload_error", None)
+    except ConfigError as err:
+        st.session_state[f"{P}.upload_error"] = str(err)
+
+
+def pick_schedule() -> tuple[dict | None, str]:
+    source = st.radio(
+        "schedule",
+        ["Explore", "Compare", "Preset", "Upload"],
+        horizontal=True,
+        key=f"{P}.source",
+        help="Train with the schedule you built on Explore, "
+        "one from the Compare page, a preset, or a config file.",
+    )
+    if source == "Explore":
+        config = st.session_state.get("explore.config")
+        if config is None:
+            st.caption("Nothing on Explore yet in this session: using the default preset.")
+            return preset(DEFAULT_PRESET), DEFAULT_PRESET
+        return config, f"Explore: {config['scheduler']['name']}"
+    if source == "Compare":
+        items = st.session_state.get("cmp.items") or []
+        if not items:
+            st.caption("Nothing on Compare yet in this session.")
+            return None, ""
+        names = [it["name"] for it in items]
+        name = st.selectbox("Compare schedule", names, key=f"{P}.cmp")
+        return items[names.index(name)]["config"], name
+    if source == "Preset":
+        name = st.selectbox("preset", list(PRESETS), key=f"{P}.preset")
+        return preset(name), name
+    st.file_uploader(
+        "schedule or run config (JSON)", type=["json"], key=f"{P}.upload", on_change=uploaded
+    )
+    if st.session_state.get(f"{P}.upload_error"):
+        st.error(st.session_state[f"{P}.upload_error"])
+    config = st.session_state.get(f"{P}.uploaded")
+    return config, "uploaded config"
+
+
+# -- training settings ---------------------------------------------------------------------
+def settings(schedule: dict | None) -> dict:
+    cifar_here = (default_data_dir() / "cifar-10-batches-py").exists()
+    defaults = {
+        "dataset": "cifar10" if cifar_here else "digits",
+        "epochs": 8,
+        "batch_size": 64 if not cifar_here else 256,
+    }
+    if schedule:
+        defaults["step_per"] = SCHEDULERS[schedule["scheduler"]["name"]].step_per
+    train = {}
+    cols = st.columns(3)
+    for i, p in enumerate(TRAIN_PARAMS):
+        key = f"{P}.train.{p.name}"
+        if key not in st.session_state:
+            value = defaults.get(p.name, p.default)
+            st.session_state[key] = float(value) if p.kind == "float" else value
+        c = cols[i % 3]
+        if p.name == "device":
+            devices = {d["name"]: d for d in available_devices()}
+            train[p.name] = c.selectbox(
+                "device",
+                list(devices),
+                key=key,
+                help=p.help,
+                format_func=lambda n, d=devices: (
+                    f"{n} — {d[n]['detail'][:40]}" if d[n]["available"] else f"{n} (not available)"
+                ),
+            )
+        elif p.name == "step_per":
+            if st.session_state[key] is None:
+                st.session_state[key] = defaults.get("step_per", "epoch")
+            train[p.name] = c.selectbox(
+                "scheduler.step() every", ["epoch", "batch"], key=key, help=p.help
+            )
+        else:
+            train[p.name] = param_widget(None, c, p, key, f"train.{p.name}", 1)
+    if train["dataset"] == "digits":
+        st.caption(
+            "**Digits** is scikit-learn's bundled set of 1,797 handwritten digits, "
+            "scaled to 32×32 so every model runs on it: real data that is always "
+            "available offline, for demos where CIFAR-10 cannot be downloaded."
+        )
+    elif not cifar_here:
+        st.caption(
+            f"CIFAR-10 is not in {default_data_dir()}: it is downloaded on first use "
+            f"where the internet is reachable, or put {CIFAR10_TARBALL} there."
+        )
+    return train
+
+
+# -- watching a run ------------------------------------------------------------------------
+def current_run_id() -> str | None:
+    run_id = st.query_params.get("run") or st.session_state.get(f"{P}.run")
+    if run_id and store.get_run(run_id):
+        return run_id
+    active = jobs.active()
+    return active[0].run_id if active else None
+
+
+def planned_curve(run: dict) -> tuple | None:
+    """The simulated lr of the run's schedule, in epochs, to draw under the recorded one."""
+    try:
+        cfg = validate_run(run["config"])
+    except ConfigError:
+        return None
+    if SCHEDULERS[cfg["scheduler"]["name"]].needs_metric:
+        return None  # it depends on the test losses, known only as the run goes
+    df = simulate(cfg)
+    view = {
+        "step_per": cfg["train"]["step_per"],
+        "x_axis": "epoch",
+        "steps_per_epoch": batches_per_epoch(cfg["train"]),
+    }
+    return df, x_values(df["step"], view)
+
+
+def watch(run_id: str) -> None:
+    run = store.get_run(run_id)
+    if run is None:
+        st.warning("This run no longer exists.")
+        return
+    job = jobs.job(run_id)
+    status = job.status if job else run["status"]
+    head = st.columns([4, 1])
+    head[0].markdown(
+        f"**{run['name']}** · `{run_id}` · {run['device_name'] or run['device'] or ''}"
+    )
+    if status in ("queued", "running"):
+        head[1].button(
+            "Stop",
+            key=f"{P}.stop",
+            type="primary",
+            on_click=jobs.cancel,
+            args=(run_id,),
+            width="stretch",
+        )
+    if status == "queued":
+        position = jobs.queue_position(run_id)
+        busy = next((j for j in jobs.active() if j.status == "running"), None)
+        st.info(
+            f"Queued (position {position}): one job trains at a time on each device"
+            + (f"; waiting for run `{busy.run_id}`." if busy else ".")
+        )
+    progress = job.progress() if job else None
+    if progress and status == "running":
+        left = progress["seconds_left"]
+        rate = progress["images_per_s"]
+        st.progress(
+            progress["fraction"],
+            text=(
+                f"epoch {progress['epochs_done'] + 1}/{progress['epochs']} · step "
+                f"{progress['steps_done']}/{progress['total_steps']}"
+                + (f" · {rate:,.0f} images/s" if rate else "")
+                + (f" · {left:.0f} s left" if left is not None else "")
+            ),
+        )
+    steps, epochs = store.steps(run_id), store.epochs(run_id)
+    planned = planned_curve(run)
+    plateau = SCHEDULERS[run["config"]["scheduler"]["name"]].needs_metric
+    fig = run_figure(steps, epochs, *(planned or (None, None)), mark_reductions=plateau)
+    st.plotly_chart(fig, width="stretch", key=f"{P}.live")
+    message = run["message"] or (job.result.message if job and job.result else "")
+    if status == "completed":
+        st.success(
+            f"Completed: test accuracy {run['test_accuracy']:.2%} (best "
+            f"{run['best_test_accuracy']:.2%}) in {run['seconds']:.1f} s."
+        )
+    elif status == "cancelled":
+        st.warning(f"Cancelled. {message}")
+    elif status in HINTS:
+        st.error(f"{status.capitalize()}: {message}. {HINTS[status]}")
+    if job and status not in FINAL and job.done.is_set():
+        st.rerun()  # it just ended: redraw the whole page once, without the timer
+
+
+# -- the page ------------------------------------------------------------------------------
+st.title("Train")
+left, right = st.columns([3, 2])
+with left:
+    schedule, schedule_name = pick_schedule()
+    train = settings(schedule)
+run_config = None
+with right:
+    if schedule:
+        run_config = {k: v for k, v in schedule.items() if k not in ("view", "steps", "name")}
+        run_config["train"] = train
+        designed = (schedule.get("view") or {}).get("epochs")
+        if designed and designed != train["epochs"]:
+            st.caption(
+                f"This schedule was set up for {designed} epochs; here it trains for "
+                f"{train['epochs']}, so periods such as T_max or milestones keep their "
+                "values and may fall outside the run."
+            )
+        try:
+            cfg = validate_run(run_config)
+            if not SCHEDULERS[cfg["scheduler"]["name"]].needs_metric:
+                df = simulate(cfg)
+                view = {
+                    "epochs": train["epochs"],
+                    "steps_per_epoch": batches_per_epoch(train),
+                    "step_per": train["step_per"],
+                    "x_axis": "epoch",
+                    "log_y": False,
+                }
+                fig = lr_figure(df, view)
+                fig.update_layout(height=300, title={"text": "planned learning rate"})
+                st.plotly_chart(fig, width="stretch", key=f"{P}.plan")
+            else:
+                st.info(
+                    "ReduceLROnPlateau reacts to the test loss: its curve appears as the run goes."
+                )
+        except ConfigError as err:
+            st.error(f"This schedule cannot train: {err}")
+            run_config = None
+    name = st.text_input("run name (optional)", key=f"{P}.name", max_chars=80)
+    busy = [j for j in jobs.active() if j.status == "running"]
+    if busy:
+        st.caption(f"A job is running (`{busy[0].run_id}`); a new one waits in the queue.")
+    if st.button(
+        "Start training",
+        type="primary",
+        disabled=run_config is None,
+        key=f"{P}.start",
+        width="stretch",
+    ):
+        try:
+            run_id = jobs.submit(
+                run_config, name or f"{schedule_name} · {train['model']} · {train['dataset']}"
+            )
+            st.session_state[f"{P}.run"] = run_id
+            st.query_params["run"] = run_id
+        except ConfigError as err:
+            st.error(str(err))
+    st.download_button(
+        "Download run config",
+        json.dumps(run_config or {}, indent=2),
+        "lrlab-run.json",
+        "application/json",
+        disabled=run_config is None,
+        key=f"{P}.json",
+    )
+
+st.divider()
+watched = current_run_id()
+if watched:
+    run = store.get_run(watched)
+    live = run["status"] in ("queued", "running")
+    st.subheader("Run " + ("(live)" if live else ""))
+    st.fragment(run_every=REFRESH_SECONDS if live else None)(watch)(watched)
+    other = [r for r in store.list_runs().to_dict("records") if r["id"] != watched][:20]
+    if other:
+        st.caption(
+            "Open another run: "
+            + " · ".join(f"[{r['name']}](train?run={r['id']})" for r in other[:5])
+        )
+else:
+    st.caption("No run yet: pick a schedule and start one. Runs are kept; see the Runs page.")
