@@ -69,14 +69,21 @@ def marks_for(config: Mapping[str, Any], df: pd.DataFrame) -> list[tuple[int, st
     return sorted((s, label) for s, label in marks.items() if 0 < s < n)[:MAX_MARKS]
 
 
-def apply_layout(fig: go.Figure, height: int, title: str | None) -> go.Figure:
+def apply_layout(
+    fig: go.Figure, height: int, title: str | None, legend_below: bool = False
+) -> go.Figure:
+    """The house style: white, large type for projectors, one legend row."""
+    if legend_below:  # figures with subplot titles: keep the legend off them
+        legend = {"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0}
+    else:
+        legend = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}
     fig.update_layout(
         template="plotly_white",
         height=height,
         font=FONT,
         hovermode="x unified",
         margin={"l": 70, "r": 20, "t": 60 if title else 30, "b": 50},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        legend=legend,
         title={"text": title} if title else None,
     )
     return fig

@@ -104,6 +104,15 @@ PRESETS: dict[str, dict[str, Any]] = {
             "view": {"epochs": 8, "steps_per_epoch": 100, "step_per": "batch"},
         },
     },
+    "Digits starter (one-cycle, SGD)": {
+        "description": "A gentle one-cycle that trains LeNet on Digits to ~97% in seconds "
+        "on a CPU: the Train page's first schedule.",
+        "config": {
+            "optimizer": {"name": "SGD", "lr": 0.05, "momentum": 0.9, "weight_decay": 0.0005},
+            "scheduler": {"name": "OneCycleLR", "max_lr": 0.05},
+            "view": {"epochs": 8, "steps_per_epoch": 23, "step_per": "batch"},
+        },
+    },
     "Exponential decay": {
         "description": "Multiply the rate by 0.95 every epoch.",
         "config": {
@@ -114,6 +123,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
 }
 DEFAULT_PRESET = "Cosine with linear warmup"
+STARTER = "Digits starter (one-cycle, SGD)"
 
 
 def preset(name: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import streamlit as st
 from lrlab import ConfigError, simulate
 from lrlab.catalog import SCHEDULERS
 from lrlab.figures import lr_figure
-from lrlab.presets import DEFAULT_PRESET, PRESETS, preset
+from lrlab.presets import PRESETS, STARTER, preset
 from lrlab.train.config import TRAIN_PARAMS, batches_per_epoch, validate_run
 from lrlab.train.data import CIFAR10_TARBALL, default_data_dir
 from lrlab.train.devices import available_devices
@@ -58,8 +58,11 @@ def pick_schedule() -> tuple[dict | None, str]:
     if source == "Explore":
         config = st.session_state.get("explore.config")
         if config is None:
-            st.caption("Nothing on Explore yet in this session: using the default preset.")
-            return preset(DEFAULT_PRESET), DEFAULT_PRESET
+            st.caption(
+                f"Nothing on Explore yet in this session: using the {STARTER} "
+                "schedule, which trains LeNet on Digits well."
+            )
+            return preset(STARTER), STARTER
         return config, f"Explore: {config['scheduler']['name']}"
     if source == "Compare":
         items = st.session_state.get("cmp.items") or []
@@ -201,7 +204,13 @@ def watch(run_id: str) -> None:
     steps, epochs = store.steps(run_id), store.epochs(run_id)
     planned = planned_curve(run)
     plateau = SCHEDULERS[run["config"]["scheduler"]["name"]].needs_metric
-    fig = run_figure(steps, epochs, *(planned or (None, None)), mark_reductions=plateau)
+    fig = run_figure(
+        steps,
+        epochs,
+        *(planned or (None, None)),
+        mark_reductions=plateau,
+        total_epochs=run["epochs"],
+    )
     st.plotly_chart(fig, width="stretch", key=f"{P}.live")
     message = run["message"] or (job.result.message if job and job.result else "")
     if status == "completed":

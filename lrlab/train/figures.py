@@ -40,6 +40,7 @@ def run_figure(
     planned: pd.DataFrame | None = None,
     planned_x: np.ndarray | None = None,
     mark_reductions: bool = False,
+    total_epochs: int | None = None,
 ) -> go.Figure:
     """One run, live: train loss per step (raw and smoothed), lr per group over the planned
     (simulated) curve, test loss and accuracy per epoch. x is in epochs: a step's values sit
@@ -123,8 +124,10 @@ def run_figure(
         for e in reductions(epochs) if mark_reductions else []:
             fig.add_vline(x=e + 1, line={"color": "#999999", "dash": "dot"}, row=1, col=2)
     fig.update_xaxes(title_text="epoch")
+    if total_epochs:  # the whole run's length from the start, so the curves grow into it
+        fig.update_xaxes(range=[0, total_epochs])
     fig.update_yaxes(tickformat=".0%", row=2, col=2)
-    return apply_layout(fig, 620, None)
+    return apply_layout(fig, 680, None, legend_below=True)
 
 
 def reductions(epochs: pd.DataFrame) -> list[int]:
@@ -181,4 +184,4 @@ def runs_figure(runs: Sequence[Mapping[str, Any]], x_axis: str = "epoch") -> go.
     fig.update_xaxes(title_text=x_axis)
     fig.update_yaxes(type="log", row=1, col=1, exponentformat="power")
     fig.update_yaxes(tickformat=".0%", row=1, col=3)
-    return apply_layout(fig, 440, None)
+    return apply_layout(fig, 480, None, legend_below=True)
