@@ -9,8 +9,10 @@ from lrlab.compare import curves_table, summary_table
 from lrlab.figures import PALETTE, compare_figure
 from lrlab.presets import PRESETS, preset
 from lrlab.view import VIEW_DEFAULTS
-from ui.common import publish_to_url, restore_from_url, run_schedule, share_link
+from ui.common import ensure_navigation, publish_to_url, restore_from_url, run_schedule, share_link
 from ui.form import load_state, schedule_form
+
+ensure_navigation()
 
 P = "cmp"
 MAX_ITEMS = 8

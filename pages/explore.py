@@ -13,8 +13,10 @@ from lrlab.presets import DEFAULT_PRESET, PRESETS, preset
 from lrlab.teaching import get_lr_vs_last_lr, wrong_order
 from lrlab.uploads import read_config_json
 from lrlab.view import VIEW_DEFAULTS, with_view_steps
-from ui.common import publish_to_url, restore_from_url, run_schedule, share_link
+from ui.common import ensure_navigation, publish_to_url, restore_from_url, run_schedule, share_link
 from ui.form import load_state, schedule_form
+
+ensure_navigation()
 
 P = "ex"
 CUSTOM = "(your own)"

@@ -2,6 +2,10 @@
 
 import streamlit as st
 
+from ui.common import ensure_navigation
+
+ensure_navigation()
+
 st.title("lrlab")
 st.markdown(
     "**See what a learning-rate schedule really does.** Every curve here comes from stepping "

@@ -6,7 +6,9 @@ import streamlit as st
 
 from lrlab.train.config import batches_per_epoch
 from lrlab.train.figures import runs_figure
-from ui.common import manager, run_label
+from ui.common import ensure_navigation, manager, run_label
+
+ensure_navigation()
 
 P = "runs"
 store = manager().store

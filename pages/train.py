@@ -15,8 +15,10 @@ from lrlab.train.devices import available_devices
 from lrlab.train.figures import run_figure
 from lrlab.uploads import read_config_json
 from lrlab.view import x_values
-from ui.common import manager
+from ui.common import ensure_navigation, manager
 from ui.form import param_widget
+
+ensure_navigation()
 
 P = "tr"
 REFRESH_SECONDS = 1.0

@@ -9,6 +9,9 @@ import pytest
 from e2e import ROOT, chart_traces, launch_browser, screenshot, streamlit_server, wait_for_app
 from playwright.sync_api import sync_playwright
 
+from lrlab.presets import preset
+from lrlab.share import encode
+
 pytestmark = pytest.mark.browser
 
 
@@ -125,3 +128,17 @@ def test_compare_three_schedules_and_download_the_csv(page, server):
     assert {r["schedule"] for r in rows} == set(names)
     # The comparison shares one length: 100 epochs of 100 batches, stepped per batch.
     assert sum(r["schedule"] == "One-cycle (fastai)" for r in rows) == 100 * 100
+
+
+def test_a_shared_link_is_the_first_request_of_a_fresh_server(browser, tmp_path):
+    # Streamlit runs pages/ files on their own until app.py has run once; the link must
+    # still open inside the app's navigation, with its state.
+    link = encode(preset("SGDR warm restarts"))
+    with streamlit_server({"LRLAB_DB": str(tmp_path / "runs.sqlite")}) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        open_page(page, f"{url}/explore?c={link}")
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Explore" in nav and "Train" in nav and "app" not in nav.split()
+        y = chart_traces(page)[0]["y"]
+        assert y.index(max(y[1:]), 1) == 10  # the first warm restart, at epoch 10
+        page.close()

@@ -191,3 +191,19 @@ def test_leaving_and_coming_back_keeps_the_schedule():
     no_exception(at)
     assert at.selectbox(key="ex.sch.name").value == "ExponentialLR"
     assert at.number_input(key="ex.sch.ExponentialLR.gamma").value == 0.8
+
+
+def test_plateau_with_metric_values_from_a_link():
+    metrics = [1.0, 0.9, 0.8] + [0.8] * 17
+    config = {
+        "optimizer": {"name": "SGD", "lr": 1.0},
+        "scheduler": {"name": "ReduceLROnPlateau", "patience": 2, "metrics": metrics},
+        "view": {"epochs": 20, "step_per": "epoch"},
+    }
+    at = page("pages/explore.py", c=encode(config))
+    no_exception(at)
+    assert at.radio(key="ex.sch.ReduceLROnPlateau.metrics.source").value == "uploaded values"
+    by_name = {t["name"]: t["y"] for t in traces(at)}
+    assert by_name["metric"] == metrics
+    assert by_name["lr group 0"] == simulate({**config, "steps": 20})["lr"].tolist()
+    assert min(by_name["lr group 0"]) < 1.0  # reduced after the plateau

@@ -78,3 +78,18 @@ def manager() -> JobManager:
 
 def run_label(run: Mapping[str, Any]) -> str:
     return f"{run['name']} · {run['status']} · {str(run['id'])[:6]}"
+
+
+def ensure_navigation() -> None:
+    """Serve a deep link through app.py's navigation even on a fresh server.
+
+    Until app.py has called st.navigation once in this server process, Streamlit treats the
+    pages/ folder in its older multipage mode and runs a linked page on its own (without
+    app.py's page config and menu). Page hashes are the same in both modes, so one rerun
+    through app.py shows the linked page, query string included.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
