@@ -207,3 +207,14 @@ def test_plateau_with_metric_values_from_a_link():
     assert by_name["metric"] == metrics
     assert by_name["lr group 0"] == simulate({**config, "steps": 20})["lr"].tolist()
     assert min(by_name["lr group 0"]) < 1.0  # reduced after the plateau
+
+
+def test_a_new_scheduler_brings_its_usual_stepping(at):
+    at.selectbox(key="ex.sch.name").set_value("OneCycleLR").run()
+    assert at.radio(key="ex.view.step_per").value == "batch"
+    no_exception(at)
+    (lr,) = lr_traces(at)
+    assert max(lr["x"]) == pytest.approx(99.99)  # 100 epochs of 100 batches, in epochs
+    assert 1000 <= len(lr["y"]) <= 2000  # 10,000 steps drawn with their shape, decimated
+    at.selectbox(key="ex.sch.name").set_value("StepLR").run()
+    assert at.radio(key="ex.view.step_per").value == "epoch"

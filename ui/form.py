@@ -200,6 +200,9 @@ def _scheduler_form(
         choices,
         key=f"{key}.name",
         help="Any torch.optim.lr_scheduler class.",
+        # A new scheduler brings its usual stepping (CyclicLR and OneCycleLR: per batch).
+        on_change=None if depth else _usual_stepping,
+        args=None if depth else (form.prefix, f"{key}.name"),
     )
     form.slot(f"{path}.name" if depth else path, c)
     spec = SCHEDULERS[name]
@@ -221,6 +224,10 @@ def _scheduler_form(
                 out[p.name] = value
         form.slot(ppath, c)
     return out
+
+
+def _usual_stepping(prefix: str, name_key: str) -> None:
+    st.session_state[f"{prefix}.view.step_per"] = SCHEDULERS[st.session_state[name_key]].step_per
 
 
 def _children_form(
