@@ -122,7 +122,7 @@ def settings(schedule: dict | None) -> dict:
                 "scheduler.step() every", ["epoch", "batch"], key=key, help=p.help
             )
         else:
-            train[p.name] = param_widget(None, c, p, key, f"train.{p.name}", 1)
+            train[p.name] = param_widget(c, p, key, f"train.{p.name}", 1)
     if train["dataset"] == "digits":
         st.caption(
             "**Digits** is scikit-learn's bundled set of 1,797 handwritten digits, "

@@ -87,7 +87,7 @@ def _ensure(state: Mapping[str, Any]) -> None:
             st.session_state[key] = value
 
 
-def param_widget(form: Form, c: Any, p: Param, key: str, path: str, groups: int) -> Any:
+def param_widget(c: Any, p: Param, key: str, path: str, groups: int) -> Any:
     """Render one parameter; returns its config value (or raises ConfigError for bad text)."""
     _ensure(_state_value(p, p.initial(), key, groups))
     label = p.name
@@ -160,7 +160,7 @@ def _optimizer_form(form: Form, c: Any) -> tuple[dict[str, Any], list[dict[str, 
     spec = OPTIMIZERS[name]
     opt: dict[str, Any] = {"name": name}
     for p in spec.params:
-        opt[p.name] = param_widget(form, c, p, f"{P}.opt.{name}.{p.name}", f"optimizer.{p.name}", 1)
+        opt[p.name] = param_widget(c, p, f"{P}.opt.{name}.{p.name}", f"optimizer.{p.name}", 1)
         form.slot(f"optimizer.{p.name}", c)
     groups = c.number_input(
         "parameter groups",
@@ -216,7 +216,7 @@ def _scheduler_form(
             out[p.name] = _metrics_form(form, c, pkey, ppath)
         else:
             try:
-                value = param_widget(form, c, p, pkey, ppath, groups)
+                value = param_widget(c, p, pkey, ppath, groups)
             except ConfigError as err:
                 form.errors.append(err)
                 value = None
@@ -279,9 +279,11 @@ def _metrics_form(form: Form, c: Any, key: str, path: str) -> Any:
             args=(key,),
         )
         values = st.session_state.get(f"{key}.values")
-        if not values:
-            raise_later = ConfigError(path, "upload a CSV with one metric value per step")
-            form.errors.append(raise_later)
+        problem = st.session_state.get(f"{key}.upload_error")
+        if problem or not values:
+            form.errors.append(
+                ConfigError(path, problem or "upload a CSV with one metric value per step")
+            )
             return []
         c.caption(f"{len(values)} values loaded")
         return values
