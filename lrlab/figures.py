@@ -119,7 +119,7 @@ def lr_figure(
         subplot_titles=names if rows > 1 else None,
     )
     shape = "hv" if view["step_per"] == "epoch" else "linear"
-    hover = "%{y:.6g}"
+    hover = "%{y:.12~g}"  # exact to 12 significant digits, trailing zeros trimmed
     for g, part in df.groupby("group", sort=True):
         x = x_values(part["step"], view)
         color = PALETTE[int(g) % len(PALETTE)]
@@ -256,7 +256,7 @@ def compare_figure(
                     name=label,
                     legendgroup=it["name"],
                     line={"color": it["color"], "width": 3, "dash": dash},
-                    hovertemplate="%{y:.6g}",
+                    hovertemplate="%{y:.12~g}",
                 ),
                 r,
                 c,
