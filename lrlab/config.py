@@ -49,7 +49,9 @@ def validate(config: Mapping[str, Any], steps: int | None = None) -> dict[str, A
             raise ConfigError(key, f"unknown key; expected one of {', '.join(TOP_LEVEL_KEYS)}")
     if steps is not None:
         cfg["steps"] = steps
-    cfg["steps"] = _int("steps", cfg.get("steps"), 1, MAX_STEPS)
+    if cfg.get("steps") is None:
+        raise ConfigError("steps", "missing: how many scheduler steps to simulate")
+    cfg["steps"] = _int("steps", cfg["steps"], 1, MAX_STEPS)
     opt = _section(cfg, "optimizer")
     spec = OPTIMIZERS.get(opt.get("name"))
     if spec is None:

@@ -180,7 +180,7 @@ for n, it in enumerate(items()):
         form.show_error(problem, box)
         st.error(f"{name}: {problem}", icon=":material/warning:")
         continue
-    it.update(name=name, color=color, config={k: v for k, v in cfg.items() if k != "steps"})
+    it.update(name=name, color=color, config=cfg)  # with steps: the CLI reads it as is
     rendered.append(
         {"name": name or f"schedule {n + 1}", "color": COLORS[color], "df": df, "view": cfg["view"]}
     )

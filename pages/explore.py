@@ -120,7 +120,7 @@ if problem is not None:
 
 view = cfg["view"]
 spec = SCHEDULERS[cfg["scheduler"]["name"]]
-st.session_state["explore.config"] = {k: v for k, v in cfg.items() if k != "steps"}
+st.session_state["explore.config"] = cfg
 st.session_state["explore.preset"] = st.session_state[f"{P}.preset"]
 
 # -- teaching overlays ---------------------------------------------------------------------
@@ -194,7 +194,7 @@ with values_tab:
         key=f"{P}.csv",
     )
 with config_tab:
-    shared = {k: v for k, v in cfg.items() if k != "steps"}
+    shared = cfg  # with steps, so `python -m lrlab simulate` reads the download as is
     value = publish_to_url("c", shared)
     if teach != "off":
         st.query_params["teach"] = teach

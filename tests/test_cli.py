@@ -73,3 +73,15 @@ def test_bad_input_is_one_line_and_exit_2(args, stdin, words):
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and words in lines[0], out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_the_pages_export_is_what_the_cli_reads(tmp_path):
+    from lrlab.presets import preset
+    from lrlab.view import with_view_steps
+
+    exported = with_view_steps(preset("One-cycle (fastai)"))  # as Explore downloads it
+    path = tmp_path / "lrlab-config.json"
+    path.write_text(json.dumps(exported))
+    out = lrlab("simulate", path)
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout.strip().splitlines()) == 1 + 10 * 100

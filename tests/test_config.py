@@ -99,6 +99,7 @@ BAD = [
         ">= 1",
     ),
     ({"optimizer": {"name": "SGD"}, "steps": 5}, "scheduler", "missing"),
+    ({"optimizer": {"name": "SGD"}, "scheduler": {"name": "ConstantLR"}}, "steps", "missing"),
     ([1, 2], "", "JSON object"),
 ]
 

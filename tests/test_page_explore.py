@@ -118,6 +118,7 @@ def test_a_shared_link_restores_the_page():
     assert published["scheduler"] == config["scheduler"]
     assert published["param_groups"] == config["param_groups"]
     assert published["view"] == config["view"]
+    assert simulate(published).equals(expected)  # what the CLI reads from the export
 
 
 def test_a_broken_link_says_so_and_shows_the_default(at):
