@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench browser
+.PHONY: run test format docs bench browser
 
 run: $(VENV)/.runtime  ## install and start the app on its defaults
 	$(BIN)/streamlit run app.py
@@ -16,6 +16,9 @@ test: $(VENV)/.dev browser  ## install what the tests need and run the whole sui
 format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+docs: $(VENV)/.runtime  ## regenerate the catalog reference
+	$(BIN)/python -m lrlab docs > docs/reference.md
 
 bench: $(VENV)/.runtime
 	$(BIN)/python bench/simulate.py

@@ -56,6 +56,12 @@ def _code(args: argparse.Namespace) -> None:
     sys.stdout.write(to_code(load_config(args.config)))
 
 
+def _docs() -> str:
+    from lrlab.docs import catalog_markdown
+
+    return catalog_markdown()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m lrlab", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -67,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     code = sub.add_parser("code", help="print PyTorch code that reproduces the schedule")
     code.add_argument("config", help="schedule config JSON file, or - for stdin")
     code.set_defaults(run=_code)
+    docs = sub.add_parser("docs", help="print the Markdown reference of the catalog")
+    docs.set_defaults(run=lambda _args: sys.stdout.write(_docs()))
     from lrlab.train.cli import add_train_command
 
     add_train_command(sub)

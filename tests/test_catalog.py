@@ -104,3 +104,28 @@ def test_optimizer_entries_have_help(name):
     spec = OPTIMIZERS[name]
     assert spec.explain and all(p.help for p in spec.params)
     assert spec.param("lr").log
+
+
+def test_the_reference_docs_come_from_the_catalog():
+    from lrlab.docs import catalog_markdown
+
+    text = catalog_markdown()
+    for spec in SCHEDULERS.values():
+        assert f"### {spec.name}" in text and spec.formula in text
+        for p in spec.params:
+            assert f"| `{p.name}` |" in text
+    for name in OPTIMIZERS:
+        assert f"### {name}" in text
+    for name in OMITTED_OPTIMIZERS:
+        assert f"**{name}**" in text
+
+
+def test_the_committed_reference_is_up_to_date():
+    from pathlib import Path
+
+    from lrlab.docs import catalog_markdown
+
+    committed = Path(__file__).resolve().parent.parent / "docs" / "reference.md"
+    assert committed.read_text() == catalog_markdown(), (
+        "docs/reference.md is stale: run `make docs`"
+    )
