@@ -16,7 +16,8 @@ from lrlab.train.jobs import JobManager, get_manager
 from lrlab.view import with_view_steps
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+# 64 entries: a 200k-step, 16-group trajectory is ~100 MB, so the cache must stay bounded.
+@st.cache_data(max_entries=64, show_spinner=False)
 def _simulate_json(config_json: str) -> pd.DataFrame:
     return simulate(json.loads(config_json))
 
