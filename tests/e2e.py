@@ -101,6 +101,14 @@ def wait_for_app(page, timeout: float = 60_000) -> None:
     page.wait_for_timeout(200)
 
 
+def set_number(page, label: str, value: float) -> None:
+    """Type into a Streamlit number input found by its label, and wait for the rerun."""
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    wait_for_app(page)
+
+
 def chart_traces(page, index: int = 0) -> list[dict]:
     """Names and y values of the Plotly chart as the browser has drawn it."""
     return page.evaluate(

@@ -6,7 +6,15 @@ import re
 from pathlib import Path
 
 import pytest
-from e2e import ROOT, chart_traces, launch_browser, screenshot, streamlit_server, wait_for_app
+from e2e import (
+    ROOT,
+    chart_traces,
+    launch_browser,
+    screenshot,
+    set_number,
+    streamlit_server,
+    wait_for_app,
+)
 from playwright.sync_api import sync_playwright
 
 from lrlab.presets import preset
@@ -43,13 +51,6 @@ def open_page(page, url):
     page.goto(url)
     wait_for_app(page)
     page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=60_000)
-
-
-def set_number(page, label, value):
-    box = page.get_by_label(label, exact=True)
-    box.fill(str(value))
-    box.press("Enter")
-    wait_for_app(page)
 
 
 def choose(page, label, option):

@@ -6,7 +6,7 @@ import statistics
 import time
 
 import pytest
-from e2e import ROOT, launch_browser, screenshot, streamlit_server, wait_for_app
+from e2e import ROOT, launch_browser, screenshot, set_number, streamlit_server, wait_for_app
 from playwright.sync_api import sync_playwright
 
 from lrlab.train.store import RunStore
@@ -39,13 +39,6 @@ def new_page(browser, url, path):
     page.goto(f"{url}/{path}")
     wait_for_app(page)
     return page
-
-
-def set_number(page, label, value):
-    box = page.get_by_label(label, exact=True)
-    box.fill(str(value))
-    box.press("Enter")
-    wait_for_app(page)
 
 
 def test_live_run_reattach_and_stop(app):
