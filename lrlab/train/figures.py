@@ -88,39 +88,22 @@ def run_figure(
             )
     if len(epochs):
         ex = epochs["epoch"].to_numpy() + 1
-        fig.add_trace(
-            go.Scatter(
-                x=ex,
-                y=epochs["test_loss"],
-                mode="lines+markers",
-                name="test loss",
-                line={"color": PALETTE[5], "width": 3},
+        per_epoch = [  # column, name, line style, (row, col)
+            ("test_loss", "test loss", {"color": PALETTE[5], "width": 3}, (2, 1)),
+            (
+                "train_loss",
+                "train loss (epoch)",
+                {"color": "#999999", "width": 2, "dash": "dot"},
+                (2, 1),
             ),
-            2,
-            1,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=ex,
-                y=epochs["train_loss"],
-                mode="lines+markers",
-                name="train loss (epoch)",
-                line={"color": "#999999", "width": 2, "dash": "dot"},
-            ),
-            2,
-            1,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=ex,
-                y=epochs["test_acc"],
-                mode="lines+markers",
-                name="test accuracy",
-                line={"color": PALETTE[2], "width": 3},
-            ),
-            2,
-            2,
-        )
+            ("test_acc", "test accuracy", {"color": PALETTE[2], "width": 3}, (2, 2)),
+        ]
+        for column, name, line, (row, col) in per_epoch:
+            fig.add_trace(
+                go.Scatter(x=ex, y=epochs[column], mode="lines+markers", name=name, line=line),
+                row,
+                col,
+            )
         for e in reductions(epochs) if mark_reductions else []:
             fig.add_vline(x=e + 1, line={"color": "#999999", "dash": "dot"}, row=1, col=2)
     fig.update_xaxes(title_text="epoch")
