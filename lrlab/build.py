@@ -96,6 +96,13 @@ def momentum_key(optimizer: Any) -> str | None:
     return "momentum" if "momentum" in group else "betas" if "betas" in group else None
 
 
+def momenta(groups: list[dict], key: str | None) -> list[float] | None:
+    """Each group's momentum (beta1 for the Adam family), or None without one."""
+    if key is None:
+        return None
+    return [g[key] if key == "momentum" else g[key][0] for g in groups]
+
+
 def _torch_kwargs(params: Sequence[Any], given: dict[str, Any]) -> dict[str, Any]:
     kinds = {p.name: p.kind for p in params}
     return {k: tuple(v) if kinds.get(k) == "float_pair" else v for k, v in given.items()}

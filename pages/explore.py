@@ -51,8 +51,7 @@ def load_upload() -> None:
         return
     try:
         config = read_config_json(upload.getvalue())
-        with_view_steps(config)  # refuse a broken file before touching any widget
-        simulate(with_view_steps(config), steps=1)
+        simulate(with_view_steps(config), steps=1)  # refuse a broken file before any widget
         load(config)
         st.session_state[f"{P}.preset"] = CUSTOM
         st.session_state[f"{P}.upload_error"] = ""

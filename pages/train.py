@@ -16,7 +16,7 @@ from lrlab.train.figures import run_figure
 from lrlab.uploads import read_config_json
 from lrlab.view import x_values
 from ui.common import ensure_navigation, manager
-from ui.form import param_widget
+from ui.form import ensure_param, param_widget
 
 ensure_navigation()
 
@@ -94,15 +94,14 @@ def settings(schedule: dict | None) -> dict:
         "epochs": 8,
         "batch_size": 64 if not cifar_here else 256,
     }
-    if schedule:
-        defaults["step_per"] = SCHEDULERS[schedule["scheduler"]["name"]].step_per
+    defaults["step_per"] = (
+        SCHEDULERS[schedule["scheduler"]["name"]].step_per if schedule else "epoch"
+    )
     train = {}
     cols = st.columns(3)
     for i, p in enumerate(TRAIN_PARAMS):
         key = f"{P}.train.{p.name}"
-        if key not in st.session_state:
-            value = defaults.get(p.name, p.default)
-            st.session_state[key] = float(value) if p.kind == "float" else value
+        ensure_param(p, defaults.get(p.name, p.default), key)
         c = cols[i % 3]
         if p.name == "device":
             devices = {d["name"]: d for d in available_devices()}
@@ -116,8 +115,6 @@ def settings(schedule: dict | None) -> dict:
                 ),
             )
         elif p.name == "step_per":
-            if st.session_state[key] is None:
-                st.session_state[key] = defaults.get("step_per", "epoch")
             train[p.name] = c.selectbox(
                 "scheduler.step() every", ["epoch", "batch"], key=key, help=p.help
             )
@@ -138,12 +135,13 @@ def settings(schedule: dict | None) -> dict:
 
 
 # -- watching a run ------------------------------------------------------------------------
-def current_run_id() -> str | None:
+def current_run() -> dict | None:
+    """The run this page shows: the link's or this session's, else the active job's."""
     run_id = st.query_params.get("run") or st.session_state.get(f"{P}.run")
-    if run_id and store.get_run(run_id):
-        return run_id
-    active = jobs.active()
-    return active[0].run_id if active else None
+    run = store.get_run(run_id) if run_id else None
+    if run is None and jobs.active():
+        run = store.get_run(jobs.active()[0].run_id)
+    return run
 
 
 def planned_curve(run: dict) -> tuple | None:
@@ -296,9 +294,9 @@ with right:
     )
 
 st.divider()
-watched = current_run_id()
-if watched:
-    run = store.get_run(watched)
+run = current_run()
+if run:
+    watched = run["id"]
     live = run["status"] in ("queued", "running")
     st.subheader("Run " + ("(live)" if live else ""))
     st.fragment(run_every=REFRESH_SECONDS if live else None)(watch)(watched)

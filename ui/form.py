@@ -89,7 +89,7 @@ def _ensure(state: Mapping[str, Any]) -> None:
 
 def param_widget(c: Any, p: Param, key: str, path: str, groups: int) -> Any:
     """Render one parameter; returns its config value (or raises ConfigError for bad text)."""
-    _ensure(_state_value(p, p.initial(), key, groups))
+    ensure_param(p, p.initial(), key, groups)
     label = p.name
     if p.kind == "bool":
         return c.checkbox(label, key=key, help=_help(p))
@@ -130,6 +130,11 @@ def param_widget(c: Any, p: Param, key: str, path: str, groups: int) -> Any:
         ]
         return texts if groups > 1 else texts[0]
     raise AssertionError(p.kind)  # pragma: no cover
+
+
+def ensure_param(p: Param, value: Any, key: str, groups: int = 1) -> None:
+    """Seed a parameter's widget with ``value`` unless it already has one."""
+    _ensure(_state_value(p, value, key, groups))
 
 
 def _state_value(p: Param, value: Any, key: str, groups: int) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from lrlab.build import build_optimizer, build_scheduler, momentum_key
+from lrlab.build import build_optimizer, build_scheduler, momenta, momentum_key
 from lrlab.catalog import SCHEDULERS
 from lrlab.train.config import validate_run
 from lrlab.train.data import DatasetUnavailable, augment, load_dataset
@@ -160,7 +160,7 @@ class _Run:
                 idx = perm[b * t["batch_size"] : (b + 1) * t["batch_size"]]
                 x, y = self._batch(idx)
                 lrs = [g["lr"] for g in groups]
-                moms = _momenta(groups, key)
+                moms = momenta(groups, key)
                 with self.autocast:
                     out = self.model(x)
                     loss = F.cross_entropy(out, y, label_smoothing=t["label_smoothing"])
@@ -270,11 +270,3 @@ class _Run:
             self.__dict__.pop(name, None)
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-
-
-def _momenta(groups: list[dict], key: str | None) -> list[float] | None:
-    if key == "momentum":
-        return [g["momentum"] for g in groups]
-    if key == "betas":
-        return [g["betas"][0] for g in groups]
-    return None
