@@ -255,8 +255,11 @@ with right:
                     "x_axis": "epoch",
                     "log_y": False,
                 }
+                st.markdown("**Planned learning rate**")
                 fig = lr_figure(df, view)
-                fig.update_layout(height=300, title={"text": "planned learning rate"})
+                # A compact preview: the panels' own titles name the curves, so no legend
+                # that would sit on top of them.
+                fig.update_layout(height=340, showlegend=False, margin={"t": 30})
                 st.plotly_chart(fig, width="stretch", key=f"{P}.plan")
             else:
                 st.info(
