@@ -165,3 +165,36 @@ def test_cli_train_failed_run_exits_1_with_summary(tmp_path):
     assert out.returncode == 1
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     assert summary["status"] == "failed" and "cifar-10-python.tar.gz" in summary["message"]
+
+
+def test_store_adds_new_columns_to_an_old_database(tmp_path):
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE TABLE runs (id TEXT PRIMARY KEY, name TEXT NOT NULL, created REAL NOT NULL,"
+        " started REAL, finished REAL, status TEXT NOT NULL, message TEXT NOT NULL DEFAULT '',"
+        " config TEXT NOT NULL, dataset TEXT, model TEXT, device TEXT, device_name TEXT,"
+        " epochs INTEGER, epochs_done INTEGER NOT NULL DEFAULT 0,"
+        " steps_done INTEGER NOT NULL DEFAULT 0, seconds REAL, test_accuracy REAL,"
+        " best_test_accuracy REAL, test_loss REAL, host TEXT, pid INTEGER)"
+    )
+    db.execute(
+        "INSERT INTO runs (id, name, created, status, config) VALUES ('old', 'n', 0, 'completed',"
+        " '{}')"
+    )
+    db.commit()
+    db.close()
+    store = RunStore(path)
+    old = store.get_run("old")
+    assert old["kind"] == "train"
+    assert old["sweep_id"] is None and old["label"] is None and old["seed"] is None
+    run_id = store.create_run(digits())
+    store.update_run(run_id, kind="range_test", sweep_id="s1", label="cos", seed=3)
+    run = store.get_run(run_id)
+    assert (run["kind"], run["sweep_id"], run["label"], run["seed"]) == (
+        "range_test",
+        "s1",
+        "cos",
+        3,
+    )
+    RunStore(path)  # opening again adds nothing twice

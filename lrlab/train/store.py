@@ -33,7 +33,10 @@ CREATE TABLE IF NOT EXISTS runs (
     dataset TEXT, model TEXT, device TEXT, device_name TEXT,
     epochs INTEGER, epochs_done INTEGER NOT NULL DEFAULT 0, steps_done INTEGER NOT NULL DEFAULT 0,
     seconds REAL, test_accuracy REAL, best_test_accuracy REAL, test_loss REAL,
-    host TEXT, pid INTEGER
+    host TEXT, pid INTEGER,
+    kind TEXT NOT NULL DEFAULT 'train',
+    sweep_id TEXT, label TEXT, seed INTEGER,
+    result TEXT
 );
 CREATE TABLE IF NOT EXISTS steps (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -48,6 +51,16 @@ CREATE TABLE IF NOT EXISTS epochs (
     PRIMARY KEY (run_id, epoch)
 ) WITHOUT ROWID;
 """
+# Columns added after the first release: (name, SQL type), added to older databases on open.
+# kind: 'train' or 'range_test'; sweep_id/label/seed: a sweep's run; result: JSON of a
+# finished job's own output (a range test's curve and suggestions).
+ADDED_COLUMNS = (
+    ("kind", "TEXT NOT NULL DEFAULT 'train'"),
+    ("sweep_id", "TEXT"),
+    ("label", "TEXT"),
+    ("seed", "INTEGER"),
+    ("result", "TEXT"),
+)
 ACTIVE = ("queued", "running")
 FLUSH_SECONDS = 1.0
 
@@ -71,6 +84,10 @@ class RunStore:
         self._local = threading.local()
         with self._conn() as db:
             db.executescript(SCHEMA)
+            have = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
+            for column, sql_type in ADDED_COLUMNS:
+                if column not in have:
+                    db.execute(f"ALTER TABLE runs ADD COLUMN {column} {sql_type}")
         self.recover_interrupted()
 
     def _conn(self) -> sqlite3.Connection:
