@@ -6,11 +6,13 @@ import streamlit as st
 
 from lrlab import ConfigError
 from lrlab.core.view import VIEW_DEFAULTS
+from lrlab.io.links import open_comparison
 from lrlab.present.compare import curves_table, summary_table
-from lrlab.present.figures import PALETTE, compare_figure
+from lrlab.present.figures import NORMALIZE, PALETTE, compare_figure, normalize_mode
 from lrlab.present.presets import PRESETS, preset
 from ui.common import ensure_navigation, publish_to_url, restore_from_url, run_schedule, share_link
 from ui.form import load_state, schedule_form
+from ui.share import share_box
 
 ensure_navigation()
 
@@ -86,13 +88,16 @@ def load_view(view: dict) -> None:
 
 
 def load_link(state: dict) -> None:
+    state = open_comparison(state, MAX_ITEMS)  # refused whole, before anything changes
     st.session_state[f"{P}.items"] = []
-    for item in state["items"][:MAX_ITEMS]:
-        add(item["config"], str(item["name"])[:80], item.get("color"))
-    load_view(state.get("view", {}))
-    for key in ("layout", "normalize", "momentum"):
+    for item in state["items"]:
+        add(item["config"], item["name"][:80], item.get("color"))
+    load_view(state["view"])
+    for key in ("layout", "momentum"):
         if key in state:
             st.session_state[f"{P}.{key}"] = state[key]
+    if "normalize" in state:
+        st.session_state[f"{P}.normalize"] = normalize_mode(state["normalize"])
 
 
 link_error = restore_from_url("s", load_link)
@@ -128,7 +133,14 @@ with st.sidebar:
         key=f"{P}.layout",
         format_func=lambda v: "overlaid" if v == "overlay" else "small multiples",
     )
-    normalize = st.toggle("normalise by initial lr", key=f"{P}.normalize")
+    normalize = st.radio(
+        "normalise lr",
+        list(NORMALIZE),
+        horizontal=True,
+        key=f"{P}.normalize",
+        format_func=NORMALIZE.get,
+        help="Divide each curve by its first lr, or by its peak (a warmup starts tiny).",
+    )
     momentum = st.toggle("show momentum", key=f"{P}.momentum")
     st.divider()
     st.subheader("Add a schedule")
@@ -143,12 +155,13 @@ with st.sidebar:
     if st.session_state.get(f"{P}.notice"):
         st.warning(st.session_state.pop(f"{P}.notice"))
 
-# -- each schedule: editable in place ------------------------------------------------------
+# -- each schedule: editable in place, beside the chart so an edit never pushes it away -----
 rendered, shared_items = [], []
-edit_cols = st.columns(2)
+chart_col, edit_col = st.columns([3, 2], gap="medium")
+edit_col.markdown("**Schedules** (open one to edit it)")
 for n, it in enumerate(items()):
     uid = it["id"]
-    box = edit_cols[n % 2].expander(f"{n + 1}. {it['name']}")
+    box = edit_col.expander(f"{n + 1}. {it['name']}")
     top = box.columns([3, 2])
     name = top[0].text_input("name", key=f"{P}{uid}.name", max_chars=80)
     color = top[1].selectbox("colour", list(COLORS), key=f"{P}{uid}.color")
@@ -178,7 +191,7 @@ for n, it in enumerate(items()):
             problem = err
     if problem is not None:
         form.show_error(problem, box)
-        st.error(f"{name}: {problem}", icon=":material/warning:")
+        chart_col.error(f"{name}: {problem}", icon=":material/warning:")
         continue
     it.update(name=name, color=color, config=cfg)  # with steps: the CLI reads it as is
     rendered.append(
@@ -188,13 +201,13 @@ for n, it in enumerate(items()):
 
 # -- chart, numbers, export ----------------------------------------------------------------
 if not rendered:
-    st.info("Add a schedule from the sidebar to start comparing.")
+    chart_col.info("Add a schedule from the sidebar to start comparing.")
     st.stop()
 fig = compare_figure(rendered, layout=layout, log_y=log_y, normalize=normalize, momentum=momentum)
-st.plotly_chart(fig, width="stretch", key=f"{P}.chart")
-st.subheader("Summary")
+chart_col.plotly_chart(fig, width="stretch", key=f"{P}.chart")
+chart_col.subheader("Summary")
 summary = summary_table(rendered)
-st.dataframe(
+chart_col.dataframe(
     summary,
     hide_index=True,
     width="stretch",
@@ -214,12 +227,12 @@ state = {
     "momentum": momentum,
 }
 value = publish_to_url("s", state)
-cols = st.columns([1, 3])
-cols[0].download_button(
-    "Download all curves (CSV)",
-    lambda: curves_table(rendered).to_csv(index=False),  # built on click only
-    "lrlab-comparison.csv",
-    "text/csv",
-    key=f"{P}.csv",
-)
-cols[1].text_input("Share link", share_link("compare", "s", value), key=f"{P}.link")
+with chart_col:
+    st.download_button(
+        "Download all curves (CSV)",
+        lambda: curves_table(rendered).to_csv(index=False),  # built on click only
+        "lrlab-comparison.csv",
+        "text/csv",
+        key=f"{P}.csv",
+    )
+    share_box("Share link", share_link("compare", "s", value), f"{P}.link")

@@ -8,13 +8,15 @@ import streamlit as st
 from lrlab import ConfigError, simulate, to_code
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
 from lrlab.core.view import VIEW_DEFAULTS, with_view_steps
+from lrlab.io.links import open_schedule, schedule_difference
 from lrlab.io.uploads import read_config_json
 from lrlab.present.compare import curves_table
 from lrlab.present.figures import lr_figure, marks_for
-from lrlab.present.presets import DEFAULT_PRESET, PRESETS, preset
+from lrlab.present.presets import DEFAULT_PRESET, PRESETS, preset, preset_label
 from lrlab.present.teaching import get_lr_vs_last_lr, wrong_order
 from ui.common import ensure_navigation, publish_to_url, restore_from_url, run_schedule, share_link
 from ui.form import load_state, schedule_form
+from ui.share import share_box
 
 ensure_navigation()
 
@@ -43,6 +45,15 @@ def load(config: dict) -> None:
 def load_preset() -> None:
     if st.session_state[f"{P}.preset"] in PRESETS:
         load(preset(st.session_state[f"{P}.preset"]))
+        st.session_state[f"{P}.preset_base"] = st.session_state[f"{P}.preset"]
+
+
+def opened(config: dict) -> None:
+    """Show a link's or a file's schedule; the form is checked against it after it renders."""
+    load(config)
+    st.session_state[f"{P}.preset"] = CUSTOM
+    st.session_state[f"{P}.preset_base"] = None
+    st.session_state[f"{P}.opened"] = copy.deepcopy(config)
 
 
 def load_upload() -> None:
@@ -50,18 +61,16 @@ def load_upload() -> None:
     if upload is None:
         return
     try:
-        config = read_config_json(upload.getvalue())
+        config = open_schedule(read_config_json(upload.getvalue()))
         simulate(with_view_steps(config), steps=1)  # refuse a broken file before any widget
-        load(config)
-        st.session_state[f"{P}.preset"] = CUSTOM
+        opened(config)
         st.session_state[f"{P}.upload_error"] = ""
     except ConfigError as err:
         st.session_state[f"{P}.upload_error"] = f"Not loaded: {err}"
 
 
 def load_link(config: dict) -> None:
-    load(config)
-    st.session_state[f"{P}.preset"] = CUSTOM
+    opened(open_schedule(config))  # refused before any widget changes
 
 
 link_error = restore_from_url("c", load_link)
@@ -71,21 +80,40 @@ if f"{P}.optimizer" not in st.session_state:
     remembered = st.session_state.get("explore.config")
     load(remembered or preset(DEFAULT_PRESET))
     st.session_state[f"{P}.preset"] = st.session_state.get("explore.preset", DEFAULT_PRESET)
+    st.session_state[f"{P}.preset_base"] = st.session_state.get(
+        "explore.preset_base", DEFAULT_PRESET
+    )
 
 # -- sidebar: the schedule -----------------------------------------------------------------
 with st.sidebar:
-    st.selectbox(
-        "preset",
-        [CUSTOM, *PRESETS],
-        key=f"{P}.preset",
-        on_change=load_preset,
-        help="Common recipes; picking one replaces the settings below.",
-    )
+    preset_slot = st.container()  # filled once the form says whether the preset was edited
     form = schedule_form(P, st.sidebar)
+base = st.session_state.get(f"{P}.preset_base")
+label = None if form.errors else preset_label(form.config, base)
+if label is not None and label != base:
+    st.session_state[f"{P}.preset"] = CUSTOM  # an edited preset is no longer that preset
+elif label == base and base is not None:
+    st.session_state[f"{P}.preset"] = base
+preset_slot.selectbox(
+    "preset",
+    [CUSTOM, *PRESETS],
+    key=f"{P}.preset",
+    on_change=load_preset,
+    format_func=lambda name: (label or CUSTOM) if name == CUSTOM else name,
+    help="Common recipes; picking one replaces the settings below.",
+)
 
 st.title("Explore a schedule")
 if link_error:
     st.error(link_error)
+if f"{P}.opened" in st.session_state:
+    difference = schedule_difference(form.config, st.session_state.pop(f"{P}.opened"))
+    if difference:
+        st.warning(
+            f"The form cannot show this schedule exactly ({difference}): the chart shows "
+            "the form's schedule.",
+            icon=":material/warning:",
+        )
 controls = st.columns([2, 2, 3])
 x_axis = controls[0].radio(
     "x axis", ["epoch", "iteration"], horizontal=True, key=f"{P}.view.x_axis"
@@ -121,6 +149,7 @@ view = cfg["view"]
 spec = SCHEDULERS[cfg["scheduler"]["name"]]
 st.session_state["explore.config"] = cfg
 st.session_state["explore.preset"] = st.session_state[f"{P}.preset"]
+st.session_state["explore.preset_base"] = st.session_state.get(f"{P}.preset_base")
 
 # -- teaching overlays ---------------------------------------------------------------------
 ghost = ghost_view = lesson_table = None
@@ -199,10 +228,8 @@ with config_tab:
         st.query_params["teach"] = teach
     elif "teach" in st.query_params:
         del st.query_params["teach"]
-    st.text_input(
-        "Share link (the address bar holds it too)",
-        share_link("explore", "c", value),
-        key=f"{P}.link",
+    share_box(
+        "Share link (the address bar holds it too)", share_link("explore", "c", value), f"{P}.link"
     )
     st.download_button(
         "Download config JSON",

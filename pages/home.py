@@ -1,7 +1,8 @@
-"""Home: what lrlab is, in a few lines, and where to go."""
+"""Home: what lrlab is, in a few lines, and every page with its first step."""
 
 import streamlit as st
 
+from lrlab.present.guide import GUIDE
 from ui.common import ensure_navigation
 
 ensure_navigation()
@@ -12,21 +13,11 @@ st.markdown(
     "a real `torch.optim` optimizer and `torch.optim.lr_scheduler` scheduler, never from a "
     "re-typed formula, so what you see is what PyTorch will do."
 )
-cols = st.columns(4)
-with cols[0].container(border=True):
-    st.subheader("Explore")
-    st.write(
-        "One scheduler and optimizer with every setting, its formula, the PyTorch code, "
-        "classic mistakes, and a link to share."
-    )
-    st.page_link("pages/explore.py", label="Explore a schedule", icon=":material/show_chart:")
-with cols[1].container(border=True):
-    st.subheader("Compare")
-    st.write(
-        "Up to eight schedules overlaid or side by side, with the numbers that tell them apart."
-    )
-    st.page_link("pages/compare.py", label="Compare schedules", icon=":material/compare_arrows:")
-st.caption(
-    "Built on PyTorch, Streamlit and Plotly. Start from a preset on Explore: "
-    "ResNet step decay, cosine with warmup, one-cycle, SGDR, ReduceLROnPlateau."
-)
+st.markdown("New here? Start with **Explore**; each card says what to do first.")
+cols = st.columns(min(len(GUIDE), 4))
+for n, guide in enumerate(GUIDE):
+    with cols[n % len(cols)].container(border=True):
+        st.subheader(guide.title)
+        st.write(guide.what)
+        st.page_link(guide.page, label=guide.first_step, icon=guide.icon)
+st.caption("Built on PyTorch, Streamlit and Plotly.")

@@ -7,6 +7,7 @@ import streamlit as st
 from lrlab.catalog import SCHEDULERS
 from lrlab.train.config import batches_per_epoch, validate_run
 from lrlab.train.figures import runs_figure
+from lrlab.train.status import deletable
 from ui.common import ensure_navigation, manager, run_label
 
 ensure_navigation()
@@ -164,13 +165,17 @@ if selected:
             st.text_input("new name", key=f"{P}.new_name", max_chars=80)
             st.button("Save name", key=f"{P}.rename", on_click=rename, args=(selected[0],))
     with actions[3].popover("Delete"):
-        st.write(f"Delete {len(selected)} run(s) and their metrics? This cannot be undone.")
-        st.checkbox("Yes, delete them", key=f"{P}.confirm")
+        # A live job is stopped first, by the session that started it, never deleted here.
+        doomed, live = deletable(selected, dict(zip(runs["id"], runs["status"], strict=True)))
+        if live:
+            st.write(f"{len(live)} selected run(s) are still training: stop them first.")
+        st.write(f"Delete {len(doomed)} run(s) and their metrics? This cannot be undone.")
+        st.checkbox("Yes, delete them", key=f"{P}.confirm", disabled=not doomed)
         st.button(
             "Delete",
             key=f"{P}.delete",
             on_click=delete,
-            args=(selected,),
-            disabled=not st.session_state.get(f"{P}.confirm"),
+            args=(doomed,),
+            disabled=not (doomed and st.session_state.get(f"{P}.confirm")),
             type="primary",
         )

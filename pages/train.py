@@ -10,11 +10,12 @@ from lrlab.catalog import SCHEDULERS
 from lrlab.core.view import x_values
 from lrlab.io.uploads import read_config_json
 from lrlab.present.figures import lr_figure
-from lrlab.present.presets import PRESETS, STARTER, preset
+from lrlab.present.presets import PRESETS, STARTER, preset, usual_step_per
 from lrlab.train.config import TRAIN_PARAMS, batches_per_epoch, validate_run
 from lrlab.train.data import CIFAR10_TARBALL, default_data_dir
 from lrlab.train.devices import available_devices
 from lrlab.train.figures import run_figure
+from lrlab.train.status import FINAL, LIVE, headline, links_to_offer, may_control, shown_run
 from ui.common import ensure_navigation, manager
 from ui.form import ensure_param, param_widget
 
@@ -22,12 +23,6 @@ ensure_navigation()
 
 P = "tr"
 REFRESH_SECONDS = 1.0
-FINAL = ("completed", "cancelled", "diverged", "failed", "interrupted")
-HINTS = {
-    "diverged": "Lower the learning rate (or max_lr), add a warmup, or use a smaller batch.",
-    "failed": "Check the message above; Digits always works offline on the CPU.",
-    "interrupted": "The server stopped while it ran; start it again.",
-}
 jobs = manager()
 store = jobs.store
 
@@ -94,9 +89,13 @@ def settings(schedule: dict | None) -> dict:
         "epochs": 8,
         "batch_size": 64 if not cifar_here else 256,
     }
-    defaults["step_per"] = (
-        SCHEDULERS[schedule["scheduler"]["name"]].step_per if schedule else "epoch"
-    )
+    defaults["step_per"] = usual_step_per(schedule)
+    # A newly picked schedule (or scheduler) brings its usual stepping; edits of the same one
+    # keep the user's choice.
+    picked = json.dumps([st.session_state.get(f"{P}.source"), (schedule or {}).get("scheduler")])
+    if st.session_state.get(f"{P}.picked") != picked:
+        st.session_state[f"{P}.picked"] = picked
+        st.session_state[f"{P}.train.step_per"] = defaults["step_per"]
     train = {}
     cols = st.columns(3)
     for i, p in enumerate(TRAIN_PARAMS):
@@ -135,13 +134,18 @@ def settings(schedule: dict | None) -> dict:
 
 
 # -- watching a run ------------------------------------------------------------------------
-def current_run() -> dict | None:
-    """The run this page shows: the link's or this session's, else the active job's."""
-    run_id = st.query_params.get("run") or st.session_state.get(f"{P}.run")
-    run = store.get_run(run_id) if run_id else None
-    if run is None and jobs.active():
-        run = store.get_run(jobs.active()[0].run_id)
-    return run
+def started_here() -> list[str]:
+    return st.session_state.setdefault(f"{P}.started", [])
+
+
+def current_run() -> tuple[dict | None, bool]:
+    """The run this page shows, and whether only to watch it (another session's job)."""
+    run_id, watch_only = shown_run(
+        st.query_params.get("run"),
+        st.session_state.get(f"{P}.run"),
+        (j.run_id for j in jobs.active()),
+    )
+    return (store.get_run(run_id) if run_id else None), watch_only
 
 
 def planned_curve(run: dict) -> tuple | None:
@@ -161,18 +165,26 @@ def planned_curve(run: dict) -> tuple | None:
     return df, x_values(df["step"], view)
 
 
-def watch(run_id: str) -> None:
+def watch(run_id: str, live_at_render: bool) -> None:
     run = store.get_run(run_id)
     if run is None:
         st.warning("This run no longer exists.")
         return
     job = jobs.job(run_id)
     status = job.status if job else run["status"]
+    if live_at_render and (status in FINAL or (job and job.done.is_set())):
+        st.rerun()  # it just ended: redraw the whole page, its headings and buttons too
+    # The run's real state first, where the user is looking.
+    level, text = headline(run, status, stopping=bool(job and job.cancel.is_set()))
+    getattr(st, level)(text)
     head = st.columns([4, 1])
     head[0].markdown(
         f"**{run['name']}** · `{run_id}` · {run['device_name'] or run['device'] or ''}"
     )
-    if status in ("queued", "running"):
+    control = may_control(run_id, started_here(), st.query_params.get("run"))
+    if status in LIVE and not control:
+        head[1].caption("Started in another session: watch only.")
+    elif status in LIVE and not (job and job.cancel.is_set()):
         head[1].button(
             "Stop",
             key=f"{P}.stop",
@@ -212,18 +224,6 @@ def watch(run_id: str) -> None:
         total_epochs=run["epochs"],
     )
     st.plotly_chart(fig, width="stretch", key=f"{P}.live")
-    message = run["message"] or (job.result.message if job and job.result else "")
-    if status == "completed":
-        st.success(
-            f"Completed: test accuracy {run['test_accuracy']:.2%} (best "
-            f"{run['best_test_accuracy']:.2%}) in {run['seconds']:.1f} s."
-        )
-    elif status == "cancelled":
-        st.warning(f"Cancelled. {message}")
-    elif status in HINTS:
-        st.error(f"{status.capitalize()}: {message}. {HINTS[status]}")
-    if job and status not in FINAL and job.done.is_set():
-        st.rerun()  # it just ended: redraw the whole page once, without the timer
 
 
 # -- the page ------------------------------------------------------------------------------
@@ -266,7 +266,17 @@ with right:
                     "ReduceLROnPlateau reacts to the test loss: its curve appears as the run goes."
                 )
         except ConfigError as err:
-            st.error(f"This schedule cannot train: {err}")
+            usual = usual_step_per(schedule)
+            if err.field == "train.step_per" and train["step_per"] != usual:
+                st.warning(f"This schedule is stepped once per {usual}: {err.message}.")
+                st.button(
+                    f"Step it per {usual}",
+                    key=f"{P}.usual",
+                    on_click=st.session_state.__setitem__,
+                    args=(f"{P}.train.step_per", usual),
+                )
+            else:
+                st.error(f"This schedule cannot train: {err}")
             run_config = None
     name = st.text_input("run name (optional)", key=f"{P}.name", max_chars=80)
     busy = [j for j in jobs.active() if j.status == "running"]
@@ -284,6 +294,7 @@ with right:
                 run_config, name or f"{schedule_name} · {train['model']} · {train['dataset']}"
             )
             st.session_state[f"{P}.run"] = run_id
+            started_here().append(run_id)
             st.query_params["run"] = run_id
         except ConfigError as err:
             st.error(str(err))
@@ -297,13 +308,13 @@ with right:
     )
 
 st.divider()
-run = current_run()
+run, watch_only = current_run()
 if run:
     watched = run["id"]
-    live = run["status"] in ("queued", "running")
-    st.subheader("Run " + ("(live)" if live else ""))
-    st.fragment(run_every=REFRESH_SECONDS if live else None)(watch)(watched)
-    other = [r for r in store.list_runs().to_dict("records") if r["id"] != watched][:20]
+    live = run["status"] in LIVE
+    st.subheader("Another session's run" if watch_only else "Run")
+    st.fragment(run_every=REFRESH_SECONDS if live else None)(watch)(watched, live)
+    other = links_to_offer(store.list_runs().to_dict("records"), watched, started_here())[:20]
     if other:
         st.caption(
             "Open another run: "

@@ -48,3 +48,54 @@ def test_figures_build_for_every_preset():
         items.append({"name": name, "color": "#000000", "df": df, "view": cfg["view"]})
     assert len(compare_figure(items).data) >= len(PRESETS)
     assert len(compare_figure(items, layout="grid").layout.annotations) == len(PRESETS)
+
+
+def _ghost(name, view_change):
+    cfg = with_view_steps(preset(name))
+    df = simulate(cfg)
+    ghost_view = {**cfg["view"], **view_change}
+    ghost = simulate(with_view_steps({**cfg, "view": ghost_view}))
+    return cfg, df, ghost, ghost_view
+
+
+def test_ghosts_of_two_groups_have_distinct_colours():
+    cfg, df, ghost, gv = _ghost("Seeds: two-group LambdaLR", {"step_per": "batch"})
+    fig = lr_figure(df, cfg["view"], ghost=ghost, ghost_name="per batch", ghost_view=gv)
+    colours = [t.line.color for t in fig.data if t.line.dash == "dash"]
+    assert len(colours) == 2 and len(set(colours)) == 2
+    solid = {t.line.color for t in fig.data if t.line.dash != "dash"}
+    assert not solid & set(colours)
+
+
+def test_a_per_batch_ghost_does_not_stretch_the_log_axis():
+    cfg, df, ghost, gv = _ghost("ResNet step decay (StepLR 30/60/90)", {"step_per": "batch"})
+    positive = ghost.loc[ghost["lr"] > 0, "lr"]
+    assert positive.min() < 1e-200  # the mistake really reaches absurd values
+    fig = lr_figure(df, cfg["view"], ghost=ghost, ghost_view=gv)
+    lo, hi = fig.layout.yaxis.range
+    assert np.log10(df["lr"].min()) - 2.5 <= lo <= np.log10(df["lr"].min())
+    assert hi >= np.log10(df["lr"].max())
+
+
+def test_normalise_by_initial_or_by_peak():
+    cfg = with_view_steps(preset("Cosine with linear warmup"))
+    items = [{"name": "w", "color": "#000000", "df": simulate(cfg), "view": cfg["view"]}]
+    initial = compare_figure(items, normalize="initial").data[0].y
+    peak = compare_figure(items, normalize="peak").data[0].y
+    assert initial[0] == 1.0 and max(initial) > 99  # a warmup from 1%: 100x its first lr
+    assert max(peak) == 1.0 and peak[0] == 0.01
+    assert compare_figure(items, normalize=True).data[0].y[0] == 1.0  # older links: initial
+    assert max(compare_figure(items, normalize="off").data[0].y) == 0.1
+
+
+def test_small_multiples_keep_the_legend_off_the_panel_titles():
+    items = []
+    for name in ("Cosine with linear warmup", "SGDR warm restarts"):
+        cfg = with_view_steps(preset(name))
+        items.append({"name": name, "color": "#000000", "df": simulate(cfg), "view": cfg["view"]})
+    fig = compare_figure(items, layout="grid")
+    assert fig.layout.showlegend is False  # one group each: the titles name the panels
+    cfg = with_view_steps(preset("Seeds: two-group LambdaLR"))
+    items.append({"name": "seeds", "color": "#000000", "df": simulate(cfg), "view": cfg["view"]})
+    fig = compare_figure(items, layout="grid")
+    assert fig.layout.showlegend and fig.layout.legend.y < 0  # below the panels

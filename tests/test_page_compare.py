@@ -55,7 +55,7 @@ def test_an_invalid_schedule_is_reported_and_the_rest_still_drawn(at):
 
 
 def test_normalise_grid_and_log(at):
-    at.toggle(key="cmp.normalize").set_value(True).run()
+    at.radio(key="cmp.normalize").set_value("initial").run()
     assert traces(at)[1]["y"][0] == pytest.approx(1.0)  # warmup starts at 1% -> 1.0 normalised
     at.radio(key="cmp.layout").set_value("grid").run()
     no_exception(at)

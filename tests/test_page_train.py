@@ -70,11 +70,14 @@ def test_a_second_job_waits_in_the_queue(db):
 
 def test_a_schedule_that_cannot_train_says_why(db):
     at = page("pages/train.py")
-    at.radio(key="tr.source").set_value("Preset").run()
-    at.selectbox(key="tr.preset").set_value("ReduceLROnPlateau on a noisy loss").run()
-    at.selectbox(key="tr.train.step_per").set_value("batch").run()
+    at.radio(key="tr.source").set_value("Upload").run()
+    at.session_state["tr.uploaded"] = {
+        "optimizer": {"name": "SGD", "lr": 0.1},
+        "scheduler": {"name": "StepLR", "step_size": 0},
+    }
+    at.run()
     no_exception(at)
-    assert any("cannot train" in e.value and "step_per" in e.value for e in at.error)
+    assert any("cannot train" in e.value and "step_size" in e.value for e in at.error)
     assert at.button(key="tr.start").disabled
 
 

@@ -17,11 +17,14 @@ import streamlit as st
 
 from lrlab import MAX_GROUPS, ConfigError
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS, Param
-from lrlab.core.config import SYNTHETIC_METRIC
+from lrlab.core.config import MAX_CHILDREN, MAX_NESTING, SYNTHETIC_METRIC
 from lrlab.core.view import VIEW_DEFAULTS
 
 CHILD_CHOICES = [n for n, s in SCHEDULERS.items() if not s.composite and not s.needs_metric]
-MAX_UI_CHILDREN = 4
+# A composite child is offered where torch's nesting is still within lrlab's documented depth,
+# so every valid link can be shown (and edited) in the form exactly.
+COMPOSITE_CHOICES = [n for n, s in SCHEDULERS.items() if s.composite]
+MAX_UI_CHILDREN = MAX_CHILDREN
 METRIC_KNOBS = {
     "start": "Metric at step 0.",
     "floor": "Level the metric falls towards.",
@@ -249,10 +252,9 @@ def _children_form(
     for i in range(int(n)):
         box = c.container(border=True)
         box.caption(f"scheduler {i + 1}")
+        choices = CHILD_CHOICES + (COMPOSITE_CHOICES if depth + 1 < MAX_NESTING else [])
         children.append(
-            _scheduler_form(
-                form, box, f"{key}.{i}", f"{path}[{i}]", groups, CHILD_CHOICES, depth + 1
-            )
+            _scheduler_form(form, box, f"{key}.{i}", f"{path}[{i}]", groups, choices, depth + 1)
         )
     return children
 

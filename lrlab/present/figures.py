@@ -20,6 +20,10 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#0
 MAX_DRAWN_POINTS = 2000
 FONT = {"size": 15}
 MAX_MARKS = 40
+# A teaching ghost may stretch a log axis at most this many decades below the real curve:
+# stepped the wrong way a schedule can reach 1e-294, which would flatten the curve it explains.
+GHOST_LOG_DECADES = 2
+NORMALIZE = {"off": "off", "initial": "by initial lr", "peak": "by peak lr"}
 
 
 def decimate(x: np.ndarray, y: np.ndarray, max_points: int = MAX_DRAWN_POINTS) -> np.ndarray:
@@ -172,7 +176,7 @@ def lr_figure(
                     part["lr"].to_numpy(),
                     "hv" if gv["step_per"] == "epoch" else "linear",
                     name=f"{ghost_name} (group {g})",
-                    line={"color": "#D55E00", "width": 2, "dash": "dash"},
+                    line={"color": ghost_color(int(g)), "width": 2, "dash": "dash"},
                     hovertemplate=hover,
                 ),
                 1,
@@ -199,7 +203,43 @@ def lr_figure(
         col=1,
         exponentformat="power",
     )
+    if view["log_y"] and ghost is not None:
+        log_range = ghost_log_range(df["lr"].to_numpy(), ghost["lr"].to_numpy())
+        if log_range:
+            fig.update_yaxes(range=log_range, row=1, col=1)
     return apply_layout(fig, 420 + 160 * (rows - 1), title)
+
+
+def ghost_color(group: int) -> str:
+    """A teaching ghost's colour: vermillion for group 0, then colours no lr line of the
+    first groups uses, so two groups' ghosts never look alike."""
+    order = (5, 6, 3, 7, 4, 2, 1, 0)  # vermillion, black, pink, yellow, sky, green, ...
+    return PALETTE[order[group % len(order)]]
+
+
+def ghost_log_range(lr: np.ndarray, ghost: np.ndarray) -> list[float] | None:
+    """The log10 y range for a curve and its ghost: the ghost may extend it by at most
+    GHOST_LOG_DECADES decades, so a ghost at 1e-294 cannot squash the real curve."""
+    real = lr[np.isfinite(lr) & (lr > 0)]
+    if not len(real):
+        return None
+    both = np.concatenate([real, ghost[np.isfinite(ghost) & (ghost > 0)]])
+    lo = max(both.min(), real.min() / 10**GHOST_LOG_DECADES)
+    hi = min(both.max(), real.max() * 10**GHOST_LOG_DECADES)
+    pad = 0.05 * max(math.log10(hi / lo), 1.0)
+    return [math.log10(lo) - pad, math.log10(hi) + pad]
+
+
+def normalize_mode(value: Any) -> str:
+    """A normalisation setting from a link: older links said true/false (by initial lr)."""
+    if value is True:
+        return "initial"
+    return value if value in NORMALIZE else "off"
+
+
+def _normalized(y: np.ndarray, mode: str) -> np.ndarray:
+    base = {"initial": y[0] if len(y) else 0.0, "peak": y.max() if len(y) else 0.0}.get(mode)
+    return y / base if base else y
 
 
 def compare_figure(
@@ -207,10 +247,13 @@ def compare_figure(
     *,
     layout: str = "overlay",
     log_y: bool = False,
-    normalize: bool = False,
+    normalize: str | bool = "off",
     momentum: bool = False,
 ) -> go.Figure:
-    """Several schedules (dicts with name, color, df, view): overlaid or as small multiples."""
+    """Several schedules (dicts with name, color, df, view): overlaid or as small multiples.
+
+    ``normalize``: "off", "initial" (divide by the first lr) or "peak" (by the highest)."""
+    normalize = normalize_mode(normalize)
     show_mom = momentum and any(
         "momentum" in it["df"] and it["df"]["momentum"].nunique() > 1 for it in items
     )
@@ -242,9 +285,7 @@ def compare_figure(
         df, view = it["df"], it["view"]
         shape = "hv" if view["step_per"] == "epoch" else "linear"
         for g, part in df.groupby("group", sort=True):
-            y = part["lr"].to_numpy()
-            if normalize and y[0] > 0:
-                y = y / y[0]
+            y = _normalized(part["lr"].to_numpy(), normalize)
             dash = ("solid", "dash", "dot", "dashdot")[int(g) % 4]
             label = it["name"] if g == 0 else f"{it['name']} · group {g}"
             x = x_values(part["step"], view)
@@ -276,9 +317,17 @@ def compare_figure(
                     1,
                 )
     fig.update_yaxes(type="log" if log_y else "linear", exponentformat="power")
-    fig.update_yaxes(title_text="lr / initial lr" if normalize else "lr", row=1, col=1)
+    y_title = {"initial": "lr / initial lr", "peak": "lr / peak lr"}.get(normalize, "lr")
+    fig.update_yaxes(title_text=y_title, row=1, col=1)
     if show_mom and layout != "grid":
         fig.update_yaxes(type="linear", title_text="momentum", row=2, col=1)
     if items:
         fig.update_xaxes(title_text=x_label(items[0]["view"]), row=rows, col=1)
-    return apply_layout(fig, height, None)
+    if layout != "grid":
+        return apply_layout(fig, height, None)
+    # Small multiples: each panel's title names its schedule, so a legend above would only
+    # cover the first title. It is needed (below the panels) only to tell groups apart.
+    fig = apply_layout(fig, height + 40, None, legend_below=True)
+    several_groups = any(it["df"]["group"].nunique() > 1 for it in items)
+    fig.update_layout(showlegend=several_groups, margin={"b": 90 if several_groups else 50})
+    return fig

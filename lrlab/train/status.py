@@ -1,0 +1,86 @@
+"""What the Train and Runs pages say about a run, and who may stop or delete it.
+
+The run history is shared by every browser session (a lab notebook), but a job is controlled
+only by the session that started it, or by whoever holds its ``?run=`` link (the same person
+after a refresh, or someone they sent it to).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
+LIVE = ("queued", "running")
+FINAL = ("completed", "cancelled", "diverged", "failed", "interrupted")
+HINTS = {
+    "diverged": "Lower the learning rate (or max_lr), add a warmup, or use a smaller batch.",
+    "failed": "Check the message; Digits always works offline on the CPU.",
+    "interrupted": "The server stopped while it ran; start it again.",
+}
+
+
+def may_control(run_id: str, started_here: Collection[str], link_run: str | None) -> bool:
+    """Whether this session gets the run's Stop button."""
+    return run_id in started_here or run_id == link_run
+
+
+def shown_run(
+    link_run: str | None, session_run: str | None, active: Iterable[str]
+) -> tuple[str | None, bool]:
+    """The run the Train page shows, and whether it is shown to watch only.
+
+    The link's run first, then the one this session started; else another session's active
+    job, which this session may watch but not stop.
+    """
+    if link_run or session_run:
+        return link_run or session_run, False
+    other = next(iter(active), None)
+    return other, other is not None
+
+
+def headline(run: Mapping[str, Any], status: str, stopping: bool = False) -> tuple[str, str]:
+    """(level, text) to show at the top of the run panel: info, success, warning or error."""
+    message = str(run.get("message") or "").strip()
+    done, total = run.get("epochs_done") or 0, run.get("epochs") or 0
+    if status == "queued":
+        return "info", "Queued: it starts when the job ahead of it on this device ends."
+    if status == "running":
+        if stopping:
+            return "warning", "Stopping: the job ends within a training step."
+        return "info", "Running: the charts below update live."
+    if status == "completed":
+        acc, best = run.get("test_accuracy"), run.get("best_test_accuracy")
+        text = "Completed"
+        if acc is not None:
+            text += f": test accuracy {acc:.2%}"
+            if best is not None:
+                text += f" (best {best:.2%})"
+        if run.get("seconds") is not None:
+            text += f" in {run['seconds']:.1f} s"
+        return "success", text + "."
+    if status == "cancelled":
+        return "warning", f"Cancelled after {done} of {total} epochs." + (
+            f" {message[0].upper()}{message[1:]}." if message else ""
+        )
+    hint = HINTS.get(status, "")
+    return "error", f"{status.capitalize()}: {message or 'no message'}. {hint}".strip()
+
+
+def deletable(selected: Iterable[str], statuses: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """Split runs to delete into those that may go and live ones (stop them first)."""
+    ok, live = [], []
+    for run_id in selected:
+        (live if statuses.get(run_id) in LIVE else ok).append(run_id)
+    return ok, live
+
+
+def links_to_offer(
+    runs: Iterable[Mapping[str, Any]], watched: str | None, started_here: Collection[str]
+) -> list[Mapping[str, Any]]:
+    """Other runs to open on the Train page: never another session's live job, since its
+    link would hand over its Stop button."""
+    return [
+        r
+        for r in runs
+        if r["id"] != watched and (r["status"] not in LIVE or r["id"] in started_here)
+    ]

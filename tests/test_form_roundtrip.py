@@ -1,0 +1,90 @@
+"""The form is the exact inverse of a config: what a link or file holds is what the form shows."""
+
+import json
+
+import pytest
+from apptest_helpers import TIMEOUT, no_exception
+from streamlit.testing.v1 import AppTest
+
+from lrlab.io.links import schedule_difference
+from lrlab.present.presets import PRESETS, preset
+
+
+def _script():
+    import json
+
+    import streamlit as st
+
+    from ui.form import load_state, schedule_form
+
+    if "loaded" not in st.session_state:
+        load_state("f", st.session_state["want"])
+        st.session_state["loaded"] = True
+    form = schedule_form("f", st.sidebar)
+    st.session_state["got"] = json.dumps(form.config)
+    st.session_state["errors"] = [str(e) for e in form.errors]
+
+
+def shown(config):
+    at = AppTest.from_function(_script, default_timeout=TIMEOUT)
+    at.session_state["want"] = config
+    at.run()
+    no_exception(at)
+    assert at.session_state["errors"] == []
+    return json.loads(at.session_state["got"])
+
+
+NESTED = {
+    "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+    "scheduler": {
+        "name": "SequentialLR",
+        "schedulers": [
+            {
+                "name": "SequentialLR",
+                "schedulers": [
+                    {"name": "LinearLR", "start_factor": 0.1, "total_iters": 3},
+                    {
+                        "name": "ChainedScheduler",
+                        "schedulers": [
+                            {"name": "ExponentialLR", "gamma": 0.9},
+                            {"name": "StepLR", "step_size": 2, "gamma": 0.5},
+                        ],
+                    },
+                ],
+                "milestones": [3],
+            },
+            {"name": "CosineAnnealingLR", "T_max": 20},
+        ],
+        "milestones": [8],
+    },
+    "view": {"epochs": 30, "step_per": "epoch"},
+}
+SIX_CHILDREN = {
+    "optimizer": {"name": "Adam", "lr": 0.001},
+    "param_groups": [{}, {"lr": 0.01}, {"lr": 0.0001}],
+    "scheduler": {
+        "name": "SequentialLR",
+        "schedulers": [{"name": "ConstantLR", "factor": 0.1 * (i + 1)} for i in range(6)],
+        "milestones": [2, 4, 6, 8, 10],
+    },
+    "view": {"epochs": 20, "step_per": "epoch"},
+}
+
+
+@pytest.mark.parametrize(
+    "config", [*map(preset, PRESETS), NESTED, SIX_CHILDREN], ids=[*PRESETS, "nested", "six"]
+)
+def test_the_form_shows_exactly_the_schedule_it_was_given(config):
+    assert schedule_difference(shown(config), config) is None
+
+
+def test_schedule_difference_names_what_changed():
+    edited = json.loads(json.dumps(NESTED))
+    edited["scheduler"]["schedulers"][0]["schedulers"][1] = {"name": "StepLR", "step_size": 3}
+    found = schedule_difference(edited, NESTED)
+    assert found and found.startswith("scheduler.schedulers[0].schedulers[1].name")
+    # Defaults written out or left implicit are the same schedule.
+    explicit = preset("Exponential decay")
+    explicit["optimizer"]["betas"] = [0.9, 0.999]
+    assert schedule_difference(explicit, preset("Exponential decay")) is None
+    assert "61" in schedule_difference({**explicit, "view": {"epochs": 61}}, explicit)

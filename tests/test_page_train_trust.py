@@ -1,0 +1,143 @@
+"""Train and Runs pages: usual stepping, a run's real state after Stop, and who controls a job."""
+
+import time
+
+import pytest
+from apptest_helpers import no_exception, page
+
+from lrlab.train.jobs import get_manager
+from lrlab.train.status import deletable, headline, links_to_offer, may_control, shown_run
+
+LONG = {
+    "optimizer": {"name": "SGD", "lr": 0.01},
+    "scheduler": {"name": "ConstantLR"},
+    "train": {"dataset": "digits", "epochs": 200, "batch_size": 16, "device": "cpu"},
+}
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "runs.sqlite"
+    monkeypatch.setenv("LRLAB_DB", str(path))
+    return path
+
+
+def pick_preset(at, name):
+    at.radio(key="tr.source").set_value("Preset").run()
+    at.selectbox(key="tr.preset").set_value(name).run()
+    no_exception(at)
+    return at.selectbox(key="tr.train.step_per").value
+
+
+def test_a_picked_preset_brings_its_usual_stepping(db):
+    at = page("pages/train.py")
+    assert at.selectbox(key="tr.train.step_per").value == "batch"  # the one-cycle starter
+    assert pick_preset(at, "ResNet step decay (StepLR 30/60/90)") == "epoch"
+    assert pick_preset(at, "One-cycle (fastai)") == "batch"
+    assert pick_preset(at, "SGDR warm restarts") == "epoch"
+    assert pick_preset(at, "Cyclical (triangular2)") == "batch"
+    assert pick_preset(at, "Exponential decay") == "epoch"
+    assert pick_preset(at, "Cosine with linear warmup") == "epoch"
+    assert pick_preset(at, "ReduceLROnPlateau on a noisy loss") == "epoch"
+    assert not at.error and not at.button(key="tr.start").disabled
+    # The user's own choice for the same schedule stays.
+    at.selectbox(key="tr.train.step_per").set_value("batch").run()
+    assert at.selectbox(key="tr.train.step_per").value == "batch"
+    assert not at.error  # a plateau stepped per batch: a proposal, not an error
+    assert any("stepped once per epoch" in w.value for w in at.warning)
+    assert at.button(key="tr.start").disabled
+    at.button(key="tr.usual").click().run()
+    assert at.selectbox(key="tr.train.step_per").value == "epoch"
+    assert not at.button(key="tr.start").disabled
+
+
+@pytest.mark.slow
+def test_after_stop_the_panel_says_cancelled_at_its_top(db):
+    at = page("pages/train.py")
+    at.number_input(key="tr.train.epochs").set_value(200)
+    at.number_input(key="tr.train.batch_size").set_value(16)
+    at.button(key="tr.start").click().run()
+    run_id = at.session_state["tr.run"]
+    jobs = get_manager(db)
+    assert at.subheader[-1].value == "Run"
+    deadline = time.time() + 30
+    while not any("A job is running" in c.value for c in at.caption):
+        assert time.time() < deadline
+        at.run()
+    at.button(key="tr.stop").click().run()
+    assert jobs.wait(run_id, timeout=60)
+    at.run()
+    no_exception(at)
+    assert jobs.store.get_run(run_id)["status"] == "cancelled"
+    assert not any("A job is running" in c.value for c in at.caption)
+    assert not any("live" in s.value for s in at.subheader)
+    assert at.warning[0].value.startswith("Cancelled after")  # the panel's first message
+    assert "tr.stop" not in [b.key for b in at.button]
+
+
+@pytest.mark.slow
+def test_only_the_starting_session_or_the_link_holder_may_stop(db):
+    jobs = get_manager(db)
+    owner = page("pages/train.py")
+    owner.number_input(key="tr.train.epochs").set_value(200)
+    owner.number_input(key="tr.train.batch_size").set_value(16)
+    owner.button(key="tr.start").click().run()
+    run_id = owner.session_state["tr.run"]
+    try:
+        assert "tr.stop" in [b.key for b in owner.button]
+        stranger = page("pages/train.py")  # another browser session, no link
+        no_exception(stranger)
+        assert "tr.stop" not in [b.key for b in stranger.button]
+        assert any("another session" in s.value.lower() for s in stranger.subheader)
+        assert not any(run_id in c.value for c in stranger.caption if "Open another" in c.value)
+        holder = page("pages/train.py", run=run_id)  # the run's link: a refresh, or shared
+        assert "tr.stop" in [b.key for b in holder.button]
+        runs = page("pages/runs.py")
+        runs.multiselect(key="runs.selected").set_value([run_id]).run()
+        assert runs.checkbox(key="runs.confirm").disabled  # a live job cannot be deleted
+        assert runs.button(key="runs.delete").disabled
+        assert jobs.store.get_run(run_id) is not None
+    finally:
+        jobs.cancel(run_id)
+        jobs.wait(run_id, timeout=60)
+
+
+def test_deleting_needs_confirmation(db):
+    jobs = get_manager(db)
+    run_id = jobs.submit({**LONG, "train": {**LONG["train"], "epochs": 1}})
+    assert jobs.wait(run_id, timeout=120)
+    runs = page("pages/runs.py")
+    runs.multiselect(key="runs.selected").set_value([run_id]).run()
+    assert runs.button(key="runs.delete").disabled  # not before the box is ticked
+    runs.checkbox(key="runs.confirm").check().run()
+    runs.button(key="runs.delete").click().run()
+    no_exception(runs)
+    assert jobs.store.get_run(run_id) is None
+
+
+def test_status_rules():
+    assert may_control("a", ["a"], None) and may_control("b", [], "b")
+    assert not may_control("c", ["a"], "b")
+    assert shown_run("l", "s", ["x"]) == ("l", False)
+    assert shown_run(None, "s", ["x"]) == ("s", False)
+    assert shown_run(None, None, iter(["x"])) == ("x", True)
+    assert shown_run(None, None, []) == (None, False)
+    assert deletable(["a", "b", "c"], {"a": "running", "b": "completed", "c": "queued"}) == (
+        ["b"],
+        ["a", "c"],
+    )
+    runs = [{"id": "a", "status": "running"}, {"id": "b", "status": "completed"}]
+    assert [r["id"] for r in links_to_offer(runs, None, [])] == ["b"]
+    assert [r["id"] for r in links_to_offer(runs, "b", ["a"])] == ["a"]
+    run = {"epochs": 10, "epochs_done": 3, "message": "stopped by the user"}
+    assert headline(run, "cancelled") == (
+        "warning",
+        "Cancelled after 3 of 10 epochs. Stopped by the user.",
+    )
+    assert headline(run, "running", stopping=True)[1].startswith("Stopping")
+    done = {"test_accuracy": 0.9, "best_test_accuracy": 0.95, "seconds": 2.0}
+    assert headline(done, "completed") == (
+        "success",
+        "Completed: test accuracy 90.00% (best 95.00%) in 2.0 s.",
+    )
+    assert headline({"message": "loss is nan"}, "diverged")[0] == "error"
