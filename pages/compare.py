@@ -235,4 +235,4 @@ with chart_col:
         "text/csv",
         key=f"{P}.csv",
     )
-    share_box("Share link", share_link("compare", "s", value), f"{P}.link")
+    share_box("Share link", share_link("compare", "s", value), f"{P}_share")

@@ -229,7 +229,7 @@ with config_tab:
     elif "teach" in st.query_params:
         del st.query_params["teach"]
     share_box(
-        "Share link (the address bar holds it too)", share_link("explore", "c", value), f"{P}.link"
+        "Share link (the address bar holds it too)", share_link("explore", "c", value), f"{P}_share"
     )
     st.download_button(
         "Download config JSON",

@@ -19,5 +19,6 @@ for n, guide in enumerate(GUIDE):
     with cols[n % len(cols)].container(border=True):
         st.subheader(guide.title)
         st.write(guide.what)
-        st.page_link(guide.page, label=guide.first_step, icon=guide.icon)
+        st.markdown(f"**First step:** {guide.first_step}.")
+        st.page_link(guide.page, label=f"Open {guide.title}", icon=guide.icon)
 st.caption("Built on PyTorch, Streamlit and Plotly.")

@@ -21,5 +21,7 @@ def test_home_links_every_registered_page_with_a_first_step():
     links = {link.proto.page: link.proto.label for link in at.get("page_link")}
     for guide in GUIDE:
         target = next(k for k in links if k.endswith(guide.page.split("/")[1].removesuffix(".py")))
-        assert links[target] == guide.first_step
+        assert links[target] == f"Open {guide.title}"
     assert {s.value for s in at.subheader} >= {g.title for g in GUIDE}
+    steps = [m.value for m in at.markdown if m.value.startswith("**First step:**")]
+    assert steps == [f"**First step:** {g.first_step}." for g in GUIDE]

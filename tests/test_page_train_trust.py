@@ -71,7 +71,7 @@ def test_after_stop_the_panel_says_cancelled_at_its_top(db):
     assert jobs.store.get_run(run_id)["status"] == "cancelled"
     assert not any("A job is running" in c.value for c in at.caption)
     assert not any("live" in s.value for s in at.subheader)
-    assert at.warning[0].value.startswith("Cancelled after")  # the panel's first message
+    assert at.warning[0].value.startswith("Cancelled at step")  # the panel's first message
     assert "tr.stop" not in [b.key for b in at.button]
 
 
@@ -129,10 +129,13 @@ def test_status_rules():
     runs = [{"id": "a", "status": "running"}, {"id": "b", "status": "completed"}]
     assert [r["id"] for r in links_to_offer(runs, None, [])] == ["b"]
     assert [r["id"] for r in links_to_offer(runs, "b", ["a"])] == ["a"]
-    run = {"epochs": 10, "epochs_done": 3, "message": "stopped by the user"}
+    run = {"epochs": 10, "epochs_done": 3, "message": "cancelled at step 40 (epoch 4)"}
     assert headline(run, "cancelled") == (
         "warning",
-        "Cancelled after 3 of 10 epochs. Stopped by the user.",
+        "Cancelled at step 40 (epoch 4): 3 of 10 epochs done.",
+    )
+    assert headline({**run, "message": "by the user"}, "cancelled")[1] == (
+        "Cancelled (by the user): 3 of 10 epochs done."
     )
     assert headline(run, "running", stopping=True)[1].startswith("Stopping")
     done = {"test_accuracy": 0.9, "best_test_accuracy": 0.95, "seconds": 2.0}

@@ -14,7 +14,7 @@ class PageGuide:
     title: str
     icon: str
     what: str
-    first_step: str  # the link's label: what to do first
+    first_step: str  # what to do first there
 
 
 GUIDE: tuple[PageGuide, ...] = (
@@ -24,14 +24,14 @@ GUIDE: tuple[PageGuide, ...] = (
         ":material/show_chart:",
         "One scheduler and optimizer with every setting, its formula, the PyTorch code, "
         "classic mistakes, and a link to share.",
-        "Pick a preset in the sidebar, then change any setting",
+        "pick a preset in the sidebar, then change any setting and watch the curve",
     ),
     PageGuide(
         "pages/compare.py",
         "Compare",
         ":material/compare_arrows:",
         "Up to eight schedules overlaid or side by side, with the numbers that tell them apart.",
-        "Add a preset from the sidebar next to the two shown",
+        "add a preset from the sidebar next to the two shown, and open one to edit it",
     ),
     PageGuide(
         "pages/train.py",
@@ -39,7 +39,7 @@ GUIDE: tuple[PageGuide, ...] = (
         ":material/model_training:",
         "A short real training run (Digits works offline, on a CPU, in seconds) with your "
         "schedule: watch loss, accuracy and the lr live.",
-        "Press Start training with the starter schedule",
+        "press Start training: the starter schedule trains on Digits in seconds",
     ),
     PageGuide(
         "pages/runs.py",
@@ -47,6 +47,6 @@ GUIDE: tuple[PageGuide, ...] = (
         ":material/table_chart:",
         "Every stored run: filter, overlay several to see which schedule trained best, "
         "export, or open a run's schedule in Explore.",
-        "Select two finished runs to overlay them",
+        "after a run or two, select them to overlay their curves",
     ),
 )

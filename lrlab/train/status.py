@@ -59,9 +59,11 @@ def headline(run: Mapping[str, Any], status: str, stopping: bool = False) -> tup
             text += f" in {run['seconds']:.1f} s"
         return "success", text + "."
     if status == "cancelled":
-        return "warning", f"Cancelled after {done} of {total} epochs." + (
-            f" {message[0].upper()}{message[1:]}." if message else ""
-        )
+        # The engine's message already says where ("cancelled at step 19 (epoch 1)").
+        said = message.lower().startswith("cancelled")
+        where = message[len("cancelled") :].strip() if said else ""
+        detail = f" {where}" if where else (f" ({message})" if message else "")
+        return "warning", f"Cancelled{detail}: {done} of {total} epochs done."
     hint = HINTS.get(status, "")
     return "error", f"{status.capitalize()}: {message or 'no message'}. {hint}".strip()
 
