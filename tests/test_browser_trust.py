@@ -135,3 +135,29 @@ def test_stop_shows_the_real_state_and_only_the_owner_may_stop(app):
     screenshot(owner, "train-stopped")
     owner.context.close()
     stranger.context.close()
+
+
+def _overlap(a, b):
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def test_small_multiples_titles_stay_readable(app):
+    url, browser = app
+    page = open_app(browser, url, "compare")
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    page.get_by_text("small multiples").click()
+    wait_for_app(page)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot .annotation').length >= 2",
+        timeout=30_000,
+    )
+    title = page.locator(".js-plotly-plot .annotation").first.bounding_box()
+    legend = page.locator(".js-plotly-plot .legend")
+    assert legend.count() == 0 or not _overlap(legend.first.bounding_box(), title)
+    screenshot(page, "compare-small-multiples")
+    page.context.close()
