@@ -95,6 +95,8 @@ def test_small_multiples_keep_the_legend_off_the_panel_titles():
         items.append({"name": name, "color": "#000000", "df": simulate(cfg), "view": cfg["view"]})
     fig = compare_figure(items, layout="grid")
     assert fig.layout.showlegend is False  # one group each: the titles name the panels
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[1] == "SGDR warm restarts" and len(titles[0]) <= 30  # side by side: short
     cfg = with_view_steps(preset("Seeds: two-group LambdaLR"))
     items.append({"name": "seeds", "color": "#000000", "df": simulate(cfg), "view": cfg["view"]})
     fig = compare_figure(items, layout="grid")

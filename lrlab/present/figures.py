@@ -230,6 +230,10 @@ def ghost_log_range(lr: np.ndarray, ghost: np.ndarray) -> list[float] | None:
     return [math.log10(lo) - pad, math.log10(hi) + pad]
 
 
+def _short(name: str, limit: int = 30) -> str:
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
 def normalize_mode(value: Any) -> str:
     """A normalisation setting from a link: older links said true/false (by initial lr)."""
     if value is True:
@@ -265,9 +269,12 @@ def compare_figure(
             cols=cols,
             shared_xaxes=True,
             shared_yaxes=True,
-            subplot_titles=[it["name"] for it in items],
+            # Beside each other in half a page, long names would run into each other.
+            subplot_titles=[_short(it["name"]) for it in items],
             vertical_spacing=0.12,
+            horizontal_spacing=0.1,
         )
+        fig.update_annotations(font={"size": 13})
         cells = [(i // cols + 1, i % cols + 1) for i in range(len(items))]
         height = 300 * rows + 80
     else:
