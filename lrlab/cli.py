@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     from lrlab.train.cli import add_train_command
 
     add_train_command(sub)
+    from lrlab.train.lrfind_cli import add_find_lr_command
+
+    add_find_lr_command(sub)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""The job runner: training happens here, outside any Streamlit script run.
+"""The job runner: training and LR range tests happen here, outside any Streamlit script run.
 
 One process-wide :class:`JobManager` per run database owns a worker thread per device and a
 FIFO queue, so one job trains at a time on each device. Pages only submit, cancel and watch;
@@ -18,6 +18,8 @@ from typing import Any
 from lrlab.train.config import validate_run
 from lrlab.train.devices import DeviceUnavailable, resolve_device
 from lrlab.train.engine import RunResult, train
+from lrlab.train.lrcurve import RangeOptions, parse_options
+from lrlab.train.lrfind import find_lr, range_config
 from lrlab.train.store import RunStore, default_db_path
 
 
@@ -34,12 +36,16 @@ class Job:
     steps_done: int = 0
     epochs_done: int = 0
     images_per_s: float | None = None
-    result: RunResult | None = None
+    result: Any = None  # a RunResult, or a RangeResult for a range test
+    kind: str = "train"  # or "range_test"
+    options: RangeOptions | None = None  # a range test's
+    epochs: int = 0  # from the start event (a range test's repeats)
 
     def on_event(self, event: dict[str, Any]) -> None:
         kind = event["type"]
         if kind == "start":
             self.status, self.started, self.total_steps = "running", time.time(), event["steps"]
+            self.epochs = event["epochs"]
         elif kind == "step":
             self.steps_done = event["step"] + 1
         elif kind == "epoch":
@@ -56,7 +62,7 @@ class Job:
             "steps_done": self.steps_done,
             "total_steps": self.total_steps,
             "epochs_done": self.epochs_done,
-            "epochs": self.config["train"]["epochs"],
+            "epochs": self.epochs or self.config["train"].get("epochs", 0),
             "seconds_left": eta,
             "elapsed": elapsed,
             "images_per_s": self.images_per_s,
@@ -73,13 +79,24 @@ class JobManager:
 
     def submit(self, config: Mapping[str, Any], name: str | None = None) -> str:
         """Validate and queue a run; returns its id. Raises ConfigError for a bad config."""
-        cfg = validate_run(config)
+        return self._enqueue(dict(config), validate_run(config), name, "train", None)
+
+    def _enqueue(
+        self,
+        config: dict[str, Any],
+        cfg: dict[str, Any],
+        name: str | None,
+        kind: str,
+        options: RangeOptions | None,
+    ) -> str:
         try:
             key = str(resolve_device(cfg["train"]["device"]))
         except DeviceUnavailable:
             key = cfg["train"]["device"]  # the engine fails it at once, with the reason
-        run_id = self.store.create_run(dict(config), name)
-        job = Job(run_id, dict(config), key)
+        run_id = self.store.create_run(config, name)
+        if kind != "train":
+            self.store.update_run(run_id, kind=kind)
+        job = Job(run_id, config, key, kind=kind, options=options)
         with self._lock:
             self._jobs[run_id] = job
             self._queues.setdefault(key, deque()).append(job)
@@ -92,6 +109,20 @@ class JobManager:
                 worker.start()
             self._lock.notify_all()
         return run_id
+
+    def submit_range_test(
+        self,
+        config: Mapping[str, Any],
+        options: RangeOptions | Mapping[str, Any] | None = None,
+        name: str | None = None,
+    ) -> str:
+        """Validate and queue an LR range test (stored with kind 'range_test'); its id."""
+        opts = options if isinstance(options, RangeOptions) else parse_options(options)
+        cfg = range_config(config)
+        stored = {**dict(config), "range_test": opts.as_dict()}
+        t = cfg["train"]
+        name = name or f"range test · {t['model']} · {t['dataset']}"
+        return self._enqueue(stored, cfg, name, "range_test", opts)
 
     def cancel(self, run_id: str) -> bool:
         """Stop a running job (within a training step) or drop a queued one."""
@@ -144,7 +175,10 @@ class JobManager:
                 job.on_event(event)
 
             try:
-                result = train(job.config, fanout, job.cancel, self.data_dir)
+                if job.kind == "range_test":
+                    result = find_lr(job.config, job.options, fanout, job.cancel, self.data_dir)
+                else:
+                    result = train(job.config, fanout, job.cancel, self.data_dir)
             except Exception as exc:  # a config that went bad after submit, or a store error
                 result = RunResult("failed", f"{type(exc).__name__}: {exc}")
                 self.store.update_run(
