@@ -19,9 +19,10 @@ HELP = (
     "The LR range test trains from the run's initial weights for a few steps while the lr "
     "rises geometrically from the first to the last value, one batch per step, and stops "
     "when the smoothed loss passes 4x its minimum. Each parameter group's lr is multiplied "
-    "by the same factor, so their ratios are kept (the lr shown is group 0's). On Digits/LeNet "
-    "over 5 seeds, steepest (torch-lr-finder) lands near the edge of divergence and tends to be "
-    "too high for a one-cycle max_lr; valley (fastai) and minimum/10 are safer."
+    "by the same factor, so their ratios are kept (the lr shown is group 0's). Measured as "
+    "one-cycle max_lr on Digits/LeNet over 4 seeds: steepest (torch-lr-finder) tends to be too "
+    "high, near the edge of divergence; valley (fastai) too low and the most seed-dependent; "
+    "minimum/10 a little low but the most stable. Use several seeds to see the spread."
 )
 
 

@@ -23,9 +23,10 @@ HELP = (
     "is multiplied by the same factor (their ratios are kept; the lrs reported are group 0's). "
     "The config's scheduler is ignored. Stops early when the smoothed loss passes 4x its "
     "minimum (fastai's rule). Methods: valley (fastai's default), steepest (torch-lr-finder's), "
-    "minimum (fastai's minimum/10). On Digits/LeNet, steepest sits close to the edge of "
-    "divergence and tends to be too high; minimum/10 and valley are safer, valley the best "
-    "max_lr for one-cycle; see README."
+    "minimum (fastai's minimum/10). Measured as one-cycle max_lr on Digits/LeNet over 4 seeds "
+    "(bench/lrfind.py): steepest tends to be too high (near the edge of divergence), valley "
+    "too low and the most seed-dependent, minimum/10 a little low but the most stable. "
+    "--repeats K reports the median and spread over K seeds."
 )
 
 
