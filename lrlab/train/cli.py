@@ -35,15 +35,15 @@ def add_train_command(sub: Any) -> None:
 def run_train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from lrlab.cli import load_config
-    from lrlab.train.config import validate_run
+    from lrlab.io.uploads import load_config
+    from lrlab.train.config import parse_run
     from lrlab.train.engine import train
     from lrlab.train.store import RunStore
 
     config = apply_overrides(load_config(args.config), args)
-    validate_run(config)  # ConfigError -> exit 2 before anything is stored
+    run = parse_run(config)  # ConfigError -> exit 2 before anything is stored
     store = RunStore(args.db)
-    run_id = store.create_run(config, args.name)
+    run_id = store.create_run(run, args.name)
     recorder = store.recorder(run_id)
     bar = tqdm(
         total=0,
@@ -69,9 +69,9 @@ def run_train(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
 
-    result = run_cancellable(lambda cancel: train(config, on_event, cancel, args.data_dir))
+    result = run_cancellable(lambda cancel: train(run, on_event, cancel, args.data_dir))
     bar.close()
-    summary = {"run_id": run_id, "model": config["train"].get("model", "lenet"), **result.as_dict()}
+    summary = {"run_id": run_id, "model": run.train["model"], **result.as_dict()}
     if result.message:
         print(f"lrlab: {result.status}: {result.message}", file=sys.stderr)
     print(json.dumps(summary))

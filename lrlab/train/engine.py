@@ -20,9 +20,9 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from lrlab.build import build_scheduler, momenta, momentum_key
 from lrlab.catalog import SCHEDULERS
-from lrlab.train.config import validate_run
+from lrlab.core.build import build_scheduler, momenta, momentum_key
+from lrlab.train.config import RunConfig, parse_run
 from lrlab.train.setup import describe, failure_message, prepare
 
 Event = dict[str, Any]
@@ -55,14 +55,16 @@ class _Stop(Exception):
 
 
 def train(
-    config: Mapping[str, Any],
+    config: RunConfig | Mapping[str, Any],
     on_event: EventSink | None = None,
     cancel: threading.Event | None = None,
     data_dir: str | Path | None = None,
 ) -> RunResult:
-    """Run one training job to the end (or until cancelled) and return how it ended."""
-    cfg = validate_run(config)
-    t = cfg["train"]
+    """Run one training job to the end (or until cancelled) and return how it ended.
+
+    A RunConfig is taken as is; a dict is parsed first (ConfigError when it is invalid)."""
+    cfg = parse_run(config)
+    t = cfg.train
     emit = on_event or (lambda _event: None)
     cancel = cancel or threading.Event()
     result = RunResult("failed", dataset=t["dataset"])
@@ -86,15 +88,12 @@ def train(
 class _Run:
     """The state of one run; methods are the phases of :func:`train`."""
 
-    def __init__(self, cfg: dict, emit: EventSink, cancel: threading.Event, result: RunResult):
-        self.cfg, self.t, self.emit, self.cancel, self.result = (
-            cfg,
-            cfg["train"],
-            emit,
-            cancel,
-            result,
-        )
-        self.needs_metric = SCHEDULERS[cfg["scheduler"]["name"]].needs_metric
+    def __init__(
+        self, cfg: RunConfig, emit: EventSink, cancel: threading.Event, result: RunResult
+    ) -> None:
+        self.cfg, self.schedule, self.t = cfg, cfg.schedule, cfg.train
+        self.emit, self.cancel, self.result = emit, cancel, result
+        self.needs_metric = SCHEDULERS[self.schedule.scheduler_name].needs_metric
 
     def setup(self, data_dir: str | Path | None) -> None:
         setup = prepare(self.cfg, data_dir)
@@ -105,7 +104,7 @@ class _Run:
         groups = self.optimizer.param_groups
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.scheduler = build_scheduler(self.cfg["scheduler"], self.optimizer)
+            self.scheduler = build_scheduler(self.schedule.scheduler, self.optimizer)
         self.flush_every = 1 if self.device.type == "cpu" else 50  # .item() syncs a GPU
         t, n = self.t, len(self.data.train_y)
         self.batches = math.ceil(n / t["batch_size"])

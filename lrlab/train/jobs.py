@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lrlab.train.config import validate_run
+from lrlab.train.config import RunConfig, parse_run
 from lrlab.train.devices import DeviceUnavailable, resolve_device
 from lrlab.train.engine import RunResult, train
 from lrlab.train.lrcurve import RangeOptions, parse_options
@@ -26,7 +26,7 @@ from lrlab.train.store import RunStore, default_db_path
 @dataclass
 class Job:
     run_id: str
-    config: dict[str, Any]
+    run: RunConfig
     device_key: str
     status: str = "queued"
     cancel: threading.Event = field(default_factory=threading.Event)
@@ -62,7 +62,7 @@ class Job:
             "steps_done": self.steps_done,
             "total_steps": self.total_steps,
             "epochs_done": self.epochs_done,
-            "epochs": self.epochs or self.config["train"].get("epochs", 0),
+            "epochs": self.epochs or self.run.train["epochs"],
             "seconds_left": eta,
             "elapsed": elapsed,
             "images_per_s": self.images_per_s,
@@ -77,26 +77,43 @@ class JobManager:
         self._workers: dict[str, threading.Thread] = {}
         self._jobs: dict[str, Job] = {}
 
-    def submit(self, config: Mapping[str, Any], name: str | None = None) -> str:
-        """Validate and queue a run; returns its id. Raises ConfigError for a bad config."""
-        return self._enqueue(dict(config), validate_run(config), name, "train", None)
+    def submit(self, config: RunConfig | Mapping[str, Any], name: str | None = None) -> str:
+        """Queue a run; returns its id. A dict is parsed first (ConfigError when invalid); the
+        store saves the normalised config."""
+        run = parse_run(config)
+        return self._enqueue(run, run, name, "train", None)
+
+    def submit_range_test(
+        self,
+        config: RunConfig | Mapping[str, Any],
+        options: RangeOptions | Mapping[str, Any] | None = None,
+        name: str | None = None,
+    ) -> str:
+        """Validate and queue an LR range test (stored with kind 'range_test', its config with
+        a ``range_test`` section holding the options); returns its id."""
+        opts = options if isinstance(options, RangeOptions) else parse_options(options)
+        run = range_config(config)
+        given = config.to_json() if isinstance(config, RunConfig) else dict(config)
+        stored = {**given, "range_test": opts.as_dict()}
+        name = name or f"range test · {run.train['model']} · {run.train['dataset']}"
+        return self._enqueue(run, stored, name, "range_test", opts)
 
     def _enqueue(
         self,
-        config: dict[str, Any],
-        cfg: dict[str, Any],
+        run: RunConfig,
+        stored: RunConfig | dict[str, Any],
         name: str | None,
         kind: str,
         options: RangeOptions | None,
     ) -> str:
         try:
-            key = str(resolve_device(cfg["train"]["device"]))
+            key = str(resolve_device(run.train["device"]))
         except DeviceUnavailable:
-            key = cfg["train"]["device"]  # the engine fails it at once, with the reason
-        run_id = self.store.create_run(config, name)
+            key = run.train["device"]  # the engine fails it at once, with the reason
+        run_id = self.store.create_run(stored, name)
         if kind != "train":
             self.store.update_run(run_id, kind=kind)
-        job = Job(run_id, config, key, kind=kind, options=options)
+        job = Job(run_id, run, key, kind=kind, options=options)
         with self._lock:
             self._jobs[run_id] = job
             self._queues.setdefault(key, deque()).append(job)
@@ -109,20 +126,6 @@ class JobManager:
                 worker.start()
             self._lock.notify_all()
         return run_id
-
-    def submit_range_test(
-        self,
-        config: Mapping[str, Any],
-        options: RangeOptions | Mapping[str, Any] | None = None,
-        name: str | None = None,
-    ) -> str:
-        """Validate and queue an LR range test (stored with kind 'range_test'); its id."""
-        opts = options if isinstance(options, RangeOptions) else parse_options(options)
-        cfg = range_config(config)
-        stored = {**dict(config), "range_test": opts.as_dict()}
-        t = cfg["train"]
-        name = name or f"range test · {t['model']} · {t['dataset']}"
-        return self._enqueue(stored, cfg, name, "range_test", opts)
 
     def cancel(self, run_id: str) -> bool:
         """Stop a running job (within a training step) or drop a queued one."""
@@ -176,9 +179,9 @@ class JobManager:
 
             try:
                 if job.kind == "range_test":
-                    result = find_lr(job.config, job.options, fanout, job.cancel, self.data_dir)
+                    result = find_lr(job.run, job.options, fanout, job.cancel, self.data_dir)
                 else:
-                    result = train(job.config, fanout, job.cancel, self.data_dir)
+                    result = train(job.run, fanout, job.cancel, self.data_dir)
             except Exception as exc:  # a config that went bad after submit, or a store error
                 result = RunResult("failed", f"{type(exc).__name__}: {exc}")
                 self.store.update_run(

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from lrlab.errors import ConfigError
+from lrlab.core.errors import ConfigError
 
 SMOOTH_BETA = 0.98  # fastai's Recorder / LRFinder
 DIVERGE_FACTOR = 4.0  # fastai: stop when the smoothed loss passes 4x its best

@@ -14,14 +14,14 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from lrlab.build import momenta, momentum_key
-from lrlab.train.config import validate_run
+from lrlab.core.build import momenta, momentum_key
+from lrlab.train.config import RunConfig, parse_run
 from lrlab.train.data import load_dataset
 from lrlab.train.lrcurve import RangeOptions, Smoother, parse_options, ramp, spread, suggestions
 from lrlab.train.setup import Setup, describe, failure_message, prepare
@@ -107,11 +107,15 @@ def epoch_batches(setup: Setup) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
             yield setup.batch(perm[b * size : (b + 1) * size])
 
 
-def range_config(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The validated run config, its scheduler replaced: a range test ignores it. A stored
+def range_config(config: RunConfig | Mapping[str, Any]) -> RunConfig:
+    """The parsed run config, its scheduler replaced: a range test ignores it. A stored
     range test's own ``range_test`` section (its options) is left out."""
-    schedule = {k: v for k, v in config.items() if k != "range_test"}
-    return validate_run({**schedule, "scheduler": NEUTRAL_SCHEDULER})
+    if isinstance(config, RunConfig):
+        if config.schedule.scheduler.get("name") == NEUTRAL_SCHEDULER["name"]:
+            return config  # already a range test's
+        config = config.to_json()
+    schedule = {k: v for k, v in config.items() if k not in ("range_test", "steps")}
+    return parse_run({**schedule, "scheduler": NEUTRAL_SCHEDULER})
 
 
 @dataclass
@@ -133,7 +137,7 @@ class RangeResult:
 
 
 def find_lr(
-    config: Mapping[str, Any],
+    config: RunConfig | Mapping[str, Any],
     options: RangeOptions | Mapping[str, Any] | None = None,
     on_event: EventSink | None = None,
     cancel: threading.Event | None = None,
@@ -142,7 +146,7 @@ def find_lr(
     """Run the range test of a run config; ConfigError for a bad config or options."""
     opts = options if isinstance(options, RangeOptions) else parse_options(options)
     cfg = range_config(config)
-    t = cfg["train"]
+    t = cfg.train
     emit = on_event or (lambda _event: None)
     cancel = cancel or threading.Event()
     result = RangeResult(options=opts, dataset=t["dataset"])
@@ -177,19 +181,19 @@ def find_lr(
 
 
 def _repeats(
-    cfg: dict[str, Any],
+    cfg: RunConfig,
     opts: RangeOptions,
     result: RangeResult,
     emit: EventSink,
     cancel: threading.Event,
     data_dir: str | Path | None,
 ) -> None:
-    t = cfg["train"]
+    t = cfg.train
     lrs = ramp(opts.start_lr, opts.end_lr, opts.iters, opts.mode)
     data = load_dataset(t["dataset"], data_dir, t["subset"], t["seed"])  # once, for all seeds
     for k in range(opts.repeats):
         seed = t["seed"] + k
-        setup = prepare({**cfg, "train": {**t, "seed": seed}}, data=data)
+        setup = prepare(replace(cfg, train={**t, "seed": seed}), data=data)
         if k == 0:
             result.device, result.device_name = describe(setup.device)
             result.group_lrs = [float(g["lr"]) for g in setup.optimizer.param_groups]

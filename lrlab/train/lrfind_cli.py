@@ -67,7 +67,7 @@ def add_find_lr_command(sub: Any) -> None:
 def run_find_lr(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from lrlab.cli import load_config
+    from lrlab.io.uploads import load_config
     from lrlab.train.cli import apply_overrides, run_cancellable
     from lrlab.train.lrcurve import parse_options
     from lrlab.train.lrfind import find_lr, range_config
@@ -84,7 +84,7 @@ def run_find_lr(args: argparse.Namespace) -> int:
         }
     )
     config = apply_overrides(load_config(args.config), args)
-    t = range_config(config)["train"]  # ConfigError -> exit 2 before anything is stored
+    t = range_config(config).train  # ConfigError -> exit 2 before anything is stored
     store = RunStore(args.db)
     run_id = store.create_run(
         {**config, "range_test": opts.as_dict()},

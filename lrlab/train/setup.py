@@ -8,6 +8,7 @@ that a run of the same config trains on.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from lrlab.build import build_optimizer
+from lrlab.core.build import build_optimizer
+from lrlab.train.config import RunConfig
 from lrlab.train.data import Dataset, DatasetUnavailable, augment, load_dataset
 from lrlab.train.devices import DeviceUnavailable, device_name, resolve_device
 from lrlab.train.models import build_model, param_groups
@@ -26,7 +28,7 @@ from lrlab.train.models import build_model, param_groups
 class Setup:
     """The device, resident data, model and optimizer of one run (or one range-test repeat)."""
 
-    train: dict[str, Any]  # the validated train section
+    train: Mapping[str, Any]  # the validated train section
     device: torch.device
     data: Dataset
     gen: torch.Generator  # data order and augmentation
@@ -56,7 +58,7 @@ class Setup:
 
 
 def prepare(
-    cfg: dict[str, Any],
+    cfg: RunConfig,
     data_dir: str | Path | None = None,
     data: Dataset | None = None,
 ) -> Setup:
@@ -64,7 +66,7 @@ def prepare(
 
     Seeds torch's global generator with ``train.seed`` (the model's initialisation).
     """
-    t = cfg["train"]
+    t = cfg.train
     device = resolve_device(t["device"])
     if data is None:
         data = load_dataset(t["dataset"], data_dir, t["subset"], t["seed"])
@@ -75,10 +77,10 @@ def prepare(
     cuda = device.type == "cuda"
     if cuda:
         model = model.to(memory_format=torch.channels_last)
-    groups = param_groups(model, len(cfg["param_groups"]))
+    groups = param_groups(model, len(cfg.schedule.param_groups))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        optimizer = build_optimizer(cfg, groups)
+        optimizer = build_optimizer(cfg.schedule, groups)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if cuda else nullcontext()
     return Setup(t, device, data, gen, model, optimizer, autocast)
 
