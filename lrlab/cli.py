@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     from lrlab.train.cli import add_train_command
 
     add_train_command(sub)
+    from lrlab.train.sweep_cli import add_sweep_command
+
+    add_sweep_command(sub)
     return parser
 
 
