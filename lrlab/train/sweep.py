@@ -228,14 +228,16 @@ def run_sweep(
     on_progress: Progress | None = None,
     cancel: threading.Event | None = None,
     sweep_id: str | None = None,
+    ids: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run every (variant, seed) on ``backend`` (see sweep_backends) and return the report:
     ``sweep_id``, ``backend``, ``runs`` and ``summary``. Ctrl-C (KeyboardInterrupt) or
-    ``cancel`` stops the rest: running runs are cancelled, queued ones marked cancelled."""
+    ``cancel`` stops the rest: running runs are cancelled, queued ones marked cancelled.
+    ``ids``: rows already made by :func:`create_runs` (with this ``sweep_id``)."""
     from lrlab.train.sweep_backends import drive
 
     sweep_id = sweep_id or new_sweep_id()
-    ids = create_runs(store, sweep, sweep_id)
+    ids = ids or create_runs(store, sweep, sweep_id)
     started = time.perf_counter()
     drive(sweep, ids, store, backend, on_progress or (lambda _p: None), cancel)
     report = sweep_report(store, sweep_id, backend.name, sweep.labels)

@@ -81,8 +81,14 @@ class LocalBackend:
 
     name = "local"
 
-    def __init__(self, workers: int | None = None, data_dir: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        data_dir: str | Path | None = None,
+        threads: int | None = None,
+    ) -> None:
         self.slots, self.threads = plan_workers(workers)
+        self.threads = threads or self.threads  # fixed threads: bitwise-comparable results
         self.data_dir = str(data_dir) if data_dir else None
         self._futures: dict[cf.Future, int] = {}
         self._pool: cf.ProcessPoolExecutor | None = None
@@ -110,6 +116,9 @@ class LocalBackend:
                 out.append((key, {"status": "failed", "message": f"worker failed: {exc}"}))
         return out
 
+    def outstanding(self) -> int:
+        return len(self._futures)
+
     def cancel(self) -> None:
         self._cancel.set()
 
@@ -120,6 +129,23 @@ class LocalBackend:
 
 
 # -- ray: one task per run -----------------------------------------------------------------
+def init_ray(address: str | None = None, num_cpus: int | None = None) -> None:
+    """Join the cluster at ``address``, or start a local one (``num_cpus`` cores)."""
+    import ray
+
+    # Workers import lrlab: point them at this checkout (on a cluster, every node needs
+    # lrlab at the same path or installed; see the README).
+    root = str(Path(__file__).resolve().parents[2])
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
+    ray.init(
+        address=address,
+        num_cpus=None if address else num_cpus,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"env_vars": {"PYTHONPATH": path}},
+    )
+
+
 def _wants_gpu(config: dict[str, Any], cluster_gpus: float) -> bool:
     device = (config.get("train") or {}).get("device", "auto")
     return device == "cuda" or (device == "auto" and cluster_gpus > 0)
@@ -153,17 +179,7 @@ class RayBackend:
         import ray
 
         if not ray.is_initialized():
-            # Workers import lrlab: point them at this checkout (on a cluster, every node
-            # needs lrlab at the same path or installed; see the README).
-            root = str(Path(__file__).resolve().parents[2])
-            path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
-            ray.init(
-                address=self.address,
-                num_cpus=None if self.address else self.num_cpus,
-                include_dashboard=False,
-                log_to_driver=False,
-                runtime_env={"env_vars": {"PYTHONPATH": path}},
-            )
+            init_ray(self.address, self.num_cpus)
             self._owns = True
         resources = ray.cluster_resources()
         gpus = resources.get("GPU", 0)
@@ -201,6 +217,9 @@ class RayBackend:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc)
                 out.append((key, {"status": "failed", "message": f"ray: {first}"}))
         return out
+
+    def outstanding(self) -> int:
+        return len(self._refs)
 
     def cancel(self) -> None:
         import ray
@@ -243,6 +262,7 @@ def drive(
     todo: deque[int] = deque(range(len(ids)))
     inflight: set[int] = set()
     received: dict[int, Outcome] = {}
+    unrecorded = set(range(len(ids)))  # whatever interrupts us, each of these ends recorded
     done = [0]
 
     def record(key: int, outcome: Outcome) -> None:
@@ -251,6 +271,7 @@ def drive(
             store.update_run(ids[key], started=outcome["started"], finished=outcome["finished"])
         inflight.discard(key)
         received.pop(key, None)
+        unrecorded.discard(key)
         done[0] += 1
         run = store.get_run(ids[key]) or {}
         run_def = sweep.runs[key]
@@ -272,10 +293,11 @@ def drive(
         backend.start([r.config for r in sweep.runs])
         while (todo or inflight) and not cancel.is_set():
             while todo and len(inflight) < backend.slots:
-                key = todo.popleft()
+                key = todo[0]
+                inflight.add(key)  # before submit: a Ctrl-C in between still cancels it
+                todo.popleft()
                 backend.submit(key, sweep.runs[key].config)
                 store.update_run(ids[key], status="running", started=time.time())
-                inflight.add(key)
             received.update(backend.wait(0.2))
             for key in list(received):
                 record(key, received[key])
@@ -283,12 +305,12 @@ def drive(
         cancel.set()
     try:
         if cancel.is_set():
-            _stop(backend, inflight, received, todo, ids, store, record)
+            _stop(backend, inflight, received, unrecorded, ids, store, record)
     finally:
         backend.close()
 
 
-def _stop(backend, inflight, received, todo, ids, store, record) -> None:
+def _stop(backend, inflight, received, unrecorded, ids, store, record) -> None:
     """Cancel what runs, record what comes back, mark the rest: every run ends recorded."""
     for key in list(received):
         record(key, received[key])
@@ -296,20 +318,13 @@ def _stop(backend, inflight, received, todo, ids, store, record) -> None:
         backend.cancel()
     deadline = time.monotonic() + CANCEL_GRACE_SECONDS
     try:
-        while inflight and time.monotonic() < deadline:
+        while inflight and backend.outstanding() and time.monotonic() < deadline:
             for key, outcome in backend.wait(0.2):
                 if key in inflight:
                     record(key, outcome)
     except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, still mark every run
         pass
-    for key in sorted(inflight):
-        store.update_run(
-            ids[key], status="cancelled", message="cancelled while it ran", finished=time.time()
-        )
-    for key in todo:
-        store.update_run(
-            ids[key],
-            status="cancelled",
-            message="the sweep was cancelled before this run started",
-            finished=time.time(),
-        )
+    for key in sorted(unrecorded):
+        ran = key in inflight
+        message = "cancelled while it ran" if ran else "the sweep was cancelled before it ran"
+        store.update_run(ids[key], status="cancelled", message=message, finished=time.time())

@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from typing import Any
 
 from lrlab.errors import ConfigError
 
 EXIT_RUN_FAILED = 1
+SWEEP_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 def add_sweep_command(sub: Any) -> None:
@@ -26,6 +28,7 @@ def add_sweep_command(sub: Any) -> None:
     p.add_argument("--address", help="Ray cluster to join (e.g. auto or HOST:6379)")
     p.add_argument("--db", help="run database (default: $LRLAB_DB or the user data dir)")
     p.add_argument("--data-dir", help="dataset directory (default: $LRLAB_DATA_DIR or cache)")
+    p.add_argument("--sweep-id", help="id for the sweep (default: a new one)")
     p.set_defaults(run=run_sweep_command)
 
 
@@ -62,6 +65,8 @@ def run_sweep_command(args: argparse.Namespace) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers", "must be at least 1")
+    if args.sweep_id is not None and not SWEEP_ID.fullmatch(args.sweep_id):
+        raise ConfigError("--sweep-id", "letters, digits, - and _ only (at most 40)")
     if args.address and args.backend != "ray":
         raise ConfigError("--address", "joins a Ray cluster: use it with --backend ray")
     try:
@@ -76,7 +81,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    report = run_sweep(sweep, store, backend, _progress)
+    report = run_sweep(sweep, store, backend, _progress, sweep_id=args.sweep_id)
     for s in report["summary"]:
         print(
             f"{s['label']}: {_pct(s['mean_test_accuracy'])} ± {_pct(s['std_test_accuracy'])}"
