@@ -132,7 +132,7 @@ def watch(sweep_id: str) -> None:
     )
     if live:
         head[1].button("Stop sweep", key=f"{P}.stop", on_click=jobs.cancel, args=(sweep_id,))
-    report = sweep_report(store, sweep_id, "local")
+    report = sweep_report(store, sweep_id)
     labels = list(dict.fromkeys(runs["label"]))
     epochs = sweep_epochs(store, sweep_id)
     fig = sweep_figure(
@@ -166,7 +166,7 @@ def watch(sweep_id: str) -> None:
         "Mean, sample std and Student-t 95% interval of the final test accuracy "
         "over each schedule's completed runs."
     )
-    out = st.columns(3)
+    out = st.columns(4)
     out[0].download_button(
         "Summary (JSON)",
         json.dumps(report, indent=2, default=str),
@@ -188,6 +188,15 @@ def watch(sweep_id: str) -> None:
         "text/csv",
         key=f"{P}.dl_epochs",
     )
+    spec = jobs.spec(sweep_id)
+    if spec is not None:
+        out[3].download_button(
+            "Sweep file (JSON)",
+            json.dumps(spec, indent=2),
+            f"{sweep_id}-sweep.json",
+            "application/json",
+            key=f"{P}.dl_spec",
+        )
     if live:
         st.session_state[f"{P}.was_live"] = True
     elif st.session_state.pop(f"{P}.was_live", False):

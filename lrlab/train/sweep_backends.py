@@ -291,6 +291,16 @@ def drive(
 
     try:
         backend.start([r.config for r in sweep.runs])
+    except Exception as exc:  # e.g. no Ray cluster at --address: every run says why
+        text = str(exc).strip().splitlines()
+        message = f"the {backend.name} backend could not start: " + (
+            text[0] if text else type(exc).__name__
+        )
+        for key in range(len(ids)):
+            record(key, {"status": "failed", "message": message})
+        backend.close()
+        return
+    try:
         while (todo or inflight) and not cancel.is_set():
             while todo and len(inflight) < backend.slots:
                 key = todo[0]
