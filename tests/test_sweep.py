@@ -296,3 +296,38 @@ def test_cli_ctrl_c_cancels_the_rest_and_prints_the_report(tmp_path):
     assert "Traceback" not in err
     runs = RunStore(db).list_runs()
     assert len(runs) == 3 and set(runs["status"]) == {"completed", "cancelled"}
+
+
+def test_sweep_figure_draws_bands_intervals_and_lr_per_schedule():
+    import pandas as pd
+
+    from lrlab.train.sweep_figures import sweep_figure
+
+    epochs = pd.DataFrame(
+        {
+            "label": ["a", "a", "a", "a", "b", "b"],
+            "epoch": [0, 1, 0, 1, 0, 1],
+            "test_acc": [0.5, 0.8, 0.6, 0.9, 0.7, 0.75],
+            "test_loss": [1.0, 0.5, 0.8, 0.4, 0.9, 0.85],
+        }
+    )
+    rows = [
+        {"label": "a", "status": "completed", "test_accuracy": 0.8},
+        {"label": "a", "status": "completed", "test_accuracy": 0.9},
+        {"label": "b", "status": "completed", "test_accuracy": 0.75},
+    ]
+    summary = summarize(rows, ["a", "b"])
+    lr = pd.DataFrame({"label": ["a", "a", "b"], "epoch": [0, 1, 0], "lr": [0.1, 0.01, 0.05]})
+    fig = sweep_figure(epoch_bands(epochs), summary, lr, ["a", "b"])
+    legend = [t.name for t in fig.data if t.showlegend is not False]
+    assert legend == ["a", "b"]
+    band = next(t for t in fig.data if t.name == "a ± std" and t.xaxis == "x")
+    std = np.std([0.8, 0.9], ddof=1)
+    assert band.y[1] == pytest.approx(0.85 + std) and band.y[2] == pytest.approx(0.85 - std)
+    point = next(t for t in fig.data if t.name == "a" and t.error_y.array is not None)
+    assert point.y[0] == pytest.approx(0.85)
+    assert point.y[0] + point.error_y.array[0] == pytest.approx(summary[0]["ci95_high"])
+    single = next(t for t in fig.data if t.name == "b" and t.xaxis == "x3")
+    assert single.error_y.array is None  # one run: no interval
+    assert fig.layout.yaxis3.range[0] >= 0 and fig.layout.yaxis3.range[1] <= 1
+    assert [list(t.y) for t in fig.data if t.xaxis == "x4"] == [[0.1, 0.01], [0.05]]

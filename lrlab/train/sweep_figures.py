@@ -26,6 +26,7 @@ def _band(fig: go.Figure, part: pd.DataFrame, metric: str, color: str, label: st
         go.Scatter(
             x=np.concatenate([x, x[::-1]]),
             y=np.concatenate([mean + std, (mean - std)[::-1]]),
+            mode="lines",
             fill="toself",
             fillcolor=_rgba(color, 0.18),
             line={"width": 0},
@@ -51,6 +52,22 @@ def _band(fig: go.Figure, part: pd.DataFrame, metric: str, color: str, label: st
         1,
         col,
     )
+
+
+def _accuracy_range(summary: Sequence[Mapping[str, Any]]) -> list[float] | None:
+    """The intervals' span, clipped to [0, 1]: with two seeds a Student-t interval can reach
+    past 100%, which no accuracy can."""
+    values = [
+        v
+        for s in summary
+        for v in (s["ci95_low"], s["ci95_high"], s["mean_test_accuracy"])
+        if v is not None
+    ]
+    if not values:
+        return None
+    low, high = max(0.0, min(values)), min(1.0, max(values))
+    pad = max(0.01, (high - low) * 0.1)
+    return [max(0.0, low - pad), min(1.0, high + pad)]
 
 
 def sweep_figure(
@@ -131,5 +148,5 @@ def sweep_figure(
     for col in (1, 2, 4):
         fig.update_xaxes(title_text="epoch", row=1, col=col)
     fig.update_yaxes(tickformat=".0%", row=1, col=1)
-    fig.update_yaxes(tickformat=".0%", row=1, col=3)
+    fig.update_yaxes(tickformat=".0%", row=1, col=3, range=_accuracy_range(summary))
     return apply_layout(fig, 460, None, legend_below=True)
