@@ -7,12 +7,12 @@ import streamlit as st
 
 from lrlab import ConfigError, simulate, to_code
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
-from lrlab.compare import curves_table
-from lrlab.figures import lr_figure, marks_for
-from lrlab.presets import DEFAULT_PRESET, PRESETS, preset
-from lrlab.teaching import get_lr_vs_last_lr, wrong_order
-from lrlab.uploads import read_config_json
-from lrlab.view import VIEW_DEFAULTS, with_view_steps
+from lrlab.core.view import VIEW_DEFAULTS, with_view_steps
+from lrlab.io.uploads import read_config_json
+from lrlab.present.compare import curves_table
+from lrlab.present.figures import lr_figure, marks_for
+from lrlab.present.presets import DEFAULT_PRESET, PRESETS, preset
+from lrlab.present.teaching import get_lr_vs_last_lr, wrong_order
 from ui.common import ensure_navigation, publish_to_url, restore_from_url, run_schedule, share_link
 from ui.form import load_state, schedule_form
 

@@ -7,14 +7,14 @@ import streamlit as st
 
 from lrlab import ConfigError, simulate
 from lrlab.catalog import SCHEDULERS
-from lrlab.figures import lr_figure
-from lrlab.presets import PRESETS, STARTER, preset
+from lrlab.core.view import x_values
+from lrlab.io.uploads import read_config_json
+from lrlab.present.figures import lr_figure
+from lrlab.present.presets import PRESETS, STARTER, preset
 from lrlab.train.config import TRAIN_PARAMS, batches_per_epoch, validate_run
 from lrlab.train.data import CIFAR10_TARBALL, default_data_dir
 from lrlab.train.devices import available_devices
 from lrlab.train.figures import run_figure
-from lrlab.uploads import read_config_json
-from lrlab.view import x_values
 from ui.common import ensure_navigation, manager
 from ui.form import ensure_param, param_widget
 

@@ -11,9 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from lrlab import ConfigError, simulate
-from lrlab.share import decode, encode
+from lrlab.core.view import with_view_steps
+from lrlab.io.share import decode, encode
 from lrlab.train.jobs import JobManager, get_manager
-from lrlab.view import with_view_steps
 
 
 # 64 entries: a 200k-step, 16-group trajectory is ~100 MB, so the cache must stay bounded.

@@ -34,7 +34,7 @@ def add_train_command(sub: Any) -> None:
 def run_train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from lrlab.cli import load_config
+    from lrlab.io.uploads import load_config
     from lrlab.train.config import validate_run
     from lrlab.train.engine import train
     from lrlab.train.store import RunStore

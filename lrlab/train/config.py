@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from lrlab.catalog import SCHEDULERS, Param
-from lrlab.config import MAX_STEPS, Context, check_kwargs, validate
-from lrlab.errors import ConfigError
+from lrlab.core.config import MAX_STEPS, Context, check_kwargs, validate
+from lrlab.core.errors import ConfigError
 from lrlab.train.data import DATASET_SIZES
 from lrlab.train.models import MODELS
 

@@ -21,8 +21,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from lrlab.build import build_optimizer, build_scheduler, momenta, momentum_key
 from lrlab.catalog import SCHEDULERS
+from lrlab.core.build import build_optimizer, build_scheduler, momenta, momentum_key
 from lrlab.train.config import validate_run
 from lrlab.train.data import DatasetUnavailable, augment, load_dataset
 from lrlab.train.devices import DeviceUnavailable, device_name, resolve_device

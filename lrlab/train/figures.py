@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lrlab.figures import PALETTE, apply_layout, decimate
+from lrlab.present.figures import PALETTE, apply_layout, decimate
 
 SMOOTHING = 0.9  # TensorBoard's default exponential smoothing of the loss
 

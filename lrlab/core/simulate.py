@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lrlab.build import build_optimizer, build_scheduler, metric_values, momentum_key
-from lrlab.config import validate
+from lrlab.core.build import build_optimizer, build_scheduler, metric_values, momentum_key
+from lrlab.core.config import validate
 
 
 def simulate(config: Mapping[str, Any], steps: int | None = None) -> pd.DataFrame:

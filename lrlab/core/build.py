@@ -13,9 +13,9 @@ import torch
 from torch.optim import lr_scheduler
 
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
-from lrlab.errors import ConfigError
-from lrlab.expr import ExpressionError, compile_expression
-from lrlab.metrics import synthetic_metric
+from lrlab.core.errors import ConfigError
+from lrlab.core.expr import ExpressionError, compile_expression
+from lrlab.core.metrics import synthetic_metric
 
 
 class SafeLambda:

@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 import torch
 
-from lrlab.build import build_optimizer, build_scheduler, metric_values
 from lrlab.catalog import SCHEDULERS
-from lrlab.config import validate
-from lrlab.errors import ConfigError
+from lrlab.core.build import build_optimizer, build_scheduler, metric_values
+from lrlab.core.config import validate
+from lrlab.core.errors import ConfigError
 
 
 def _objects(config: Mapping[str, Any]) -> tuple[dict, Any, Any]:

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
-from lrlab.config import validate
-from lrlab.expr import compile_expression
+from lrlab.core.config import validate
+from lrlab.core.expr import compile_expression
 
 # Everything above this line builds the model, optimizer and scheduler; below is the loop.
 LOOP_MARKER = "# Training loop"
