@@ -7,7 +7,7 @@ import os
 import streamlit as st
 
 from lrlab import ConfigError
-from lrlab.presets import PRESETS, STARTER, preset
+from lrlab.present.presets import PRESETS, STARTER, preset
 from lrlab.train.config import TRAIN_PARAMS
 from lrlab.train.sweep import (
     epoch_bands,

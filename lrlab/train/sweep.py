@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from lrlab.errors import ConfigError
+from lrlab.core.errors import ConfigError
 from lrlab.train.config import validate_run
 from lrlab.train.store import RunStore
 

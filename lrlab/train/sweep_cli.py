@@ -14,7 +14,7 @@ import re
 import sys
 from typing import Any
 
-from lrlab.errors import ConfigError
+from lrlab.core.errors import ConfigError
 
 EXIT_RUN_FAILED = 1
 SWEEP_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
@@ -58,7 +58,7 @@ def _finite(obj: Any) -> Any:
 
 
 def run_sweep_command(args: argparse.Namespace) -> int:
-    from lrlab.cli import load_config
+    from lrlab.io.uploads import load_config
     from lrlab.train.store import RunStore
     from lrlab.train.sweep import parse_sweep, run_sweep
     from lrlab.train.sweep_backends import make_backend
