@@ -371,3 +371,21 @@ def test_import_lrlab_does_not_import_transformers_or_timm():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_cli_simulates_a_timm_schedule_and_rejects_a_bad_one(tmp_path):
+    from test_cli import lrlab as cli
+
+    cfg = config(
+        "timm:MultiStepLRScheduler", {"decay_t": [3, 5], "decay_rate": 0.5}, 0.1, [None], 6
+    )
+    path = tmp_path / "timm.json"
+    path.write_text(json.dumps(cfg))
+    out = cli("simulate", path, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert [row["lr"] for row in json.loads(out.stdout)] == simulate(cfg)["lr"].tolist()
+    cfg["scheduler"]["decay_t"] = [5, 3]
+    path.write_text(json.dumps(cfg))
+    out = cli("code", path)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1
+    assert "scheduler.decay_t[1]" in out.stderr
