@@ -22,8 +22,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from lrlab import simulate  # noqa: E402
-from lrlab.share import encode  # noqa: E402
-from lrlab.view import with_view_steps  # noqa: E402
+from lrlab.core.view import with_view_steps  # noqa: E402
+from lrlab.io.share import encode  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
 CHART_SHOWS_LR = """(lr) => {

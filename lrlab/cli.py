@@ -9,10 +9,11 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, NoReturn
 
-from lrlab.errors import ConfigError
+from lrlab.core.errors import ConfigError
+from lrlab.io.uploads import load_config
+from lrlab.train.cli import add_train_command
 
 EXIT_BAD_INPUT = 2
 
@@ -22,25 +23,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"lrlab: {message} (see python -m lrlab --help)\n")
 
 
-def load_config(path: str) -> dict[str, Any]:
-    """Read a JSON config from a file, or from stdin when ``path`` is ``-``."""
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError("", f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError("", f"{path} is not UTF-8 text") from None
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError("", f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    if not isinstance(config, dict):
-        raise ConfigError("", f"{path} must hold a JSON object")
-    return config
-
-
 def _simulate(args: argparse.Namespace) -> None:
-    from lrlab.simulate import simulate
+    from lrlab.core.simulate import simulate
 
     df = simulate(load_config(args.config), steps=args.steps)
     if args.format == "json":
@@ -51,13 +35,13 @@ def _simulate(args: argparse.Namespace) -> None:
 
 
 def _code(args: argparse.Namespace) -> None:
-    from lrlab.codegen import to_code
+    from lrlab.core.codegen import to_code
 
     sys.stdout.write(to_code(load_config(args.config)))
 
 
 def _docs() -> str:
-    from lrlab.docs import catalog_markdown
+    from lrlab.present.docs import catalog_markdown
 
     return catalog_markdown()
 
@@ -75,8 +59,6 @@ def _parser() -> argparse.ArgumentParser:
     code.set_defaults(run=_code)
     docs = sub.add_parser("docs", help="print the Markdown reference of the catalog")
     docs.set_defaults(run=lambda _args: sys.stdout.write(_docs()))
-    from lrlab.train.cli import add_train_command
-
     add_train_command(sub)
     return parser
 

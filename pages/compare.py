@@ -5,10 +5,10 @@ import copy
 import streamlit as st
 
 from lrlab import ConfigError
-from lrlab.compare import curves_table, summary_table
-from lrlab.figures import PALETTE, compare_figure
-from lrlab.presets import PRESETS, preset
-from lrlab.view import VIEW_DEFAULTS
+from lrlab.core.view import VIEW_DEFAULTS
+from lrlab.present.compare import curves_table, summary_table
+from lrlab.present.figures import PALETTE, compare_figure
+from lrlab.present.presets import PRESETS, preset
 from ui.common import ensure_navigation, publish_to_url, restore_from_url, run_schedule, share_link
 from ui.form import load_state, schedule_form
 
@@ -173,7 +173,8 @@ for n, it in enumerate(items()):
     problem = form.errors[0] if form.errors else None
     if problem is None:
         try:
-            cfg, df = run_schedule(config)
+            schedule, df = run_schedule(config)
+            cfg = schedule.to_json()  # normalised, with steps
         except ConfigError as err:
             problem = err
     if problem is not None:

@@ -17,8 +17,8 @@ from e2e import (
 )
 from playwright.sync_api import sync_playwright
 
-from lrlab.presets import preset
-from lrlab.share import encode
+from lrlab.io.share import encode
+from lrlab.present.presets import preset
 
 pytestmark = pytest.mark.browser
 

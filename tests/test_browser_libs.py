@@ -14,8 +14,8 @@ from playwright.sync_api import sync_playwright
 from test_browser import open_page
 
 from lrlab import simulate
-from lrlab.presets import preset
-from lrlab.view import with_view_steps
+from lrlab.core.view import with_view_steps
+from lrlab.present.presets import preset
 
 pytestmark = pytest.mark.browser
 TIMM = "timm ImageNet cosine (timm:CosineLRScheduler)"

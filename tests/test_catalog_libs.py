@@ -13,7 +13,7 @@ from transformers.trainer_utils import SchedulerType
 from lrlab.catalog import REQUIRED, SCHEDULERS, TIMM, TRANSFORMERS
 from lrlab.catalog.timm import OMITTED_TIMM_PARAMS
 from lrlab.catalog.transformers import FUNCTIONS, OMITTED_TRANSFORMERS
-from lrlab.docs import catalog_markdown
+from lrlab.present.docs import catalog_markdown
 
 COMMON = ("num_warmup_steps", "num_training_steps")
 NOT_OFFERED = {"optimizer", "last_epoch"}  # built by lrlab / resuming is not a simulation

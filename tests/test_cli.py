@@ -76,8 +76,8 @@ def test_bad_input_is_one_line_and_exit_2(args, stdin, words):
 
 
 def test_the_pages_export_is_what_the_cli_reads(tmp_path):
-    from lrlab.presets import preset
-    from lrlab.view import with_view_steps
+    from lrlab.core.view import with_view_steps
+    from lrlab.present.presets import preset
 
     exported = with_view_steps(preset("One-cycle (fastai)"))  # as Explore downloads it
     path = tmp_path / "lrlab-config.json"

@@ -5,7 +5,7 @@ from test_simulate import SCHEDULER_OVERRIDES, scheduler_config
 
 from lrlab import simulate, to_code
 from lrlab.catalog import OPTIMIZERS, TORCH_SCHEDULERS
-from lrlab.codegen import LOOP_MARKER
+from lrlab.core.codegen import LOOP_MARKER
 
 
 def run_schedule_part(code, steps, metrics=None):

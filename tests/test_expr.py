@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lrlab.expr import MAX_LENGTH, ExpressionError, compile_expression
+from lrlab.core.expr import MAX_LENGTH, ExpressionError, compile_expression
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,7 +89,7 @@ def test_huge_powers_fail_fast_in_a_fresh_interpreter():
     # Python ints would compute 9 ** 9 ** 9 for minutes while holding the GIL; floats overflow
     # at once. A hang here would hit the subprocess timeout instead of blocking the suite.
     code = (
-        "from lrlab.expr import compile_expression as c, ExpressionError as E\n"
+        "from lrlab.core.expr import compile_expression as c, ExpressionError as E\n"
         "for t in ['9 ** 9 ** 9', '4000000 ** 4000000', '(epoch + 99) ** (epoch + 99) ** 99']:\n"
         "    try:\n        c(t)(3)\n    except E as e:\n        print(e)\n"
     )

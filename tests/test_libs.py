@@ -21,7 +21,7 @@ from transformers import get_scheduler
 
 from lrlab import ConfigError, simulate, to_code
 from lrlab.catalog import SCHEDULERS, TIMM, TRANSFORMERS, scheduler_example
-from lrlab.metrics import synthetic_metric
+from lrlab.core.metrics import synthetic_metric
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LR = st.floats(1e-3, 1.0)
@@ -362,7 +362,7 @@ def test_generated_plateau_code_builds_the_same_scheduler(name):
 
 def test_import_lrlab_does_not_import_transformers_or_timm():
     code = (
-        "import sys, lrlab, lrlab.catalog, lrlab.presets, lrlab.docs, lrlab.libs;"
+        "import sys, lrlab, lrlab.catalog, lrlab.present.presets, lrlab.present.docs, lrlab.libs;"
         "lrlab.validate({'optimizer': {'name': 'SGD', 'lr': 0.1}, 'steps': 5,"
         " 'scheduler': {'name': 'timm:CosineLRScheduler', 't_initial': 5}});"
         "lrlab.to_code({'optimizer': {'name': 'SGD', 'lr': 0.1}, 'steps': 5,"

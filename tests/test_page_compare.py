@@ -3,8 +3,8 @@
 import pytest
 from apptest_helpers import messages, no_exception, page, traces
 
-from lrlab.presets import preset
-from lrlab.share import decode, encode
+from lrlab.io.share import decode, encode
+from lrlab.present.presets import preset
 
 
 @pytest.fixture

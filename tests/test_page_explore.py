@@ -4,9 +4,9 @@ import pytest
 from apptest_helpers import messages, no_exception, page, traces
 
 from lrlab import simulate
-from lrlab.presets import PRESETS
-from lrlab.share import decode, encode
-from lrlab.view import with_view_steps
+from lrlab.core.view import with_view_steps
+from lrlab.io.share import decode, encode
+from lrlab.present.presets import PRESETS
 
 
 @pytest.fixture

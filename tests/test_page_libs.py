@@ -5,10 +5,10 @@ import pytest
 from apptest_helpers import messages, no_exception, page, traces
 
 from lrlab import simulate
-from lrlab.compare import DIFFERS, summary_table
-from lrlab.presets import LOOKALIKES, PRESETS, preset
-from lrlab.share import decode, encode
-from lrlab.view import with_view_steps
+from lrlab.core.view import with_view_steps
+from lrlab.io.share import decode, encode
+from lrlab.present.compare import DIFFERS, summary_table
+from lrlab.present.presets import LOOKALIKES, PRESETS, preset
 
 
 def lr_traces(at):

@@ -5,7 +5,7 @@ from oracle import bare_loop
 
 from lrlab import ConfigError, simulate
 from lrlab.catalog import OPTIMIZERS, TORCH_SCHEDULERS, scheduler_example
-from lrlab.metrics import synthetic_metric
+from lrlab.core.metrics import synthetic_metric
 
 SEED_CONFIG = {
     "optimizer": {"name": "SGD", "lr": 0.001, "momentum": 0.9, "weight_decay": 0.0001},

@@ -17,8 +17,8 @@ import streamlit as st
 
 from lrlab import MAX_GROUPS, ConfigError
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS, Param
-from lrlab.config import SYNTHETIC_METRIC
-from lrlab.view import VIEW_DEFAULTS
+from lrlab.core.config import SYNTHETIC_METRIC
+from lrlab.core.view import VIEW_DEFAULTS
 
 CHILD_CHOICES = [
     n
@@ -320,7 +320,7 @@ def _read_metric_csv(key: str) -> None:
     upload = st.session_state.get(f"{key}.file")
     if upload is None:
         return
-    from lrlab.uploads import read_metric_csv
+    from lrlab.io.uploads import read_metric_csv
 
     try:
         st.session_state[f"{key}.values"] = read_metric_csv(upload.getvalue())

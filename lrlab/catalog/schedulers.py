@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from lrlab.catalog.spec import REQUIRED, Param, SchedulerSpec
-from lrlab.errors import ConfigError
+from lrlab.core.errors import ConfigError
 
 _GAMMA = Param("gamma", "float", 0.1, "Multiplicative factor of decay.", gt=0, le=1, example=0.1)
 _LAMBDA = Param(

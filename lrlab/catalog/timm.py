@@ -13,7 +13,7 @@ from typing import Any
 
 from lrlab.catalog.schedulers import SCHEDULERS as TORCH
 from lrlab.catalog.spec import REQUIRED, Param, SchedulerSpec
-from lrlab.errors import ConfigError
+from lrlab.core.errors import ConfigError
 
 DOCS = "https://huggingface.co/docs/timm/reference/schedulers"
 SOURCE = "https://github.com/huggingface/pytorch-image-models/blob/main/timm/scheduler"

@@ -13,7 +13,7 @@ from typing import Any
 
 from lrlab.catalog.schedulers import SCHEDULERS as TORCH
 from lrlab.catalog.spec import REQUIRED, Param, SchedulerSpec
-from lrlab.errors import ConfigError
+from lrlab.core.errors import ConfigError
 
 DOCS = "https://huggingface.co/docs/transformers/main_classes/optimizer_schedules"
 # The schedule functions behind each type, for the docs anchors and the signature test.

@@ -6,13 +6,14 @@ library only when one is used (each takes seconds to import), so ``import lrlab`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from lrlab.catalog import SchedulerSpec
-from lrlab.errors import ConfigError
+from lrlab.core.errors import ConfigError
 
 
-def build(spec: SchedulerSpec, sched: dict[str, Any], optimizer: Any, path: str) -> Any:
+def build(spec: SchedulerSpec, sched: Mapping[str, Any], optimizer: Any, path: str) -> Any:
     """A scheduler with torch's stepping interface (``step()``, ``step(metric)``)."""
     if spec.library == "transformers":
         from lrlab.libs.hf import build as make
@@ -26,6 +27,6 @@ def build(spec: SchedulerSpec, sched: dict[str, Any], optimizer: Any, path: str)
         raise ConfigError(path, f"{spec.library} rejected it: {exc}") from None
 
 
-def library_kwargs(spec: SchedulerSpec, sched: dict[str, Any]) -> dict[str, Any]:
+def library_kwargs(spec: SchedulerSpec, sched: Mapping[str, Any]) -> dict[str, Any]:
     """The validated keyword arguments that go to the library (lrlab's own keys left out)."""
     return {p.name: sched[p.name] for p in spec.params if p.torch and p.name in sched}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from lrlab.catalog import SCHEDULERS, SchedulerSpec
@@ -17,12 +18,11 @@ _TRAIN = [
 _PRINT = '    print({unit}, [group["lr"] for group in optimizer.param_groups])'
 
 
-def library_code(cfg: dict[str, Any], setup: list[str], marker: str) -> str:
-    """The whole snippet for a validated config whose scheduler is a transformers/timm one."""
-    sched = cfg["scheduler"]
+def library_code(sched: Mapping[str, Any], steps: int, setup: list[str], marker: str) -> str:
+    """The whole snippet for a validated transformers/timm scheduler section."""
     spec = SCHEDULERS[sched["name"]]
     make = _transformers if spec.library == "transformers" else _timm
-    imports, construct, loop = make(spec, sched, cfg["steps"], marker)
+    imports, construct, loop = make(spec, sched, steps, marker)
     lines = ["import torch", "from torch import nn, optim", *imports, "", *setup, *construct]
     return "\n".join([*lines, "", *loop]) + "\n"
 
@@ -46,7 +46,7 @@ def _call(func: str, args: list[str]) -> list[str]:
 
 
 def _transformers(
-    spec: SchedulerSpec, sched: dict[str, Any], steps: int, marker: str
+    spec: SchedulerSpec, sched: Mapping[str, Any], steps: int, marker: str
 ) -> tuple[list[str], list[str], list[str]]:
     from lrlab.libs.hf import split  # no transformers import: only the argument split
 
@@ -73,7 +73,7 @@ def _transformers(
 
 
 def _timm(
-    spec: SchedulerSpec, sched: dict[str, Any], steps: int, marker: str
+    spec: SchedulerSpec, sched: Mapping[str, Any], steps: int, marker: str
 ) -> tuple[list[str], list[str], list[str]]:
     kwargs = library_kwargs(spec, sched)
     args = ["optimizer", *(f"{k}={_lit(v)}" for k, v in kwargs.items())]

@@ -8,10 +8,11 @@ drive them unchanged, while timm sees exactly the calls its own loop makes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from lrlab.catalog import SchedulerSpec
-from lrlab.errors import ConfigError
+from lrlab.core.errors import ConfigError
 from lrlab.libs import library_kwargs
 
 
@@ -45,7 +46,7 @@ class TimmStepper:
         )
 
 
-def build(spec: SchedulerSpec, sched: dict[str, Any], optimizer: Any) -> TimmStepper:
+def build(spec: SchedulerSpec, sched: Mapping[str, Any], optimizer: Any) -> TimmStepper:
     import timm.scheduler
 
     kwargs = library_kwargs(spec, sched)

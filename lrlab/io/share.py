@@ -7,7 +7,7 @@ import json
 import zlib
 from typing import Any
 
-from lrlab.errors import ConfigError
+from lrlab.core.errors import ConfigError
 
 MAX_LINK_CHARS = 32_000
 MAX_JSON_BYTES = 256_000  # a decompressed link larger than this is refused (zip bombs)

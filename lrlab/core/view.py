@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from lrlab.catalog import SCHEDULERS, Param
-from lrlab.config import MAX_STEPS, Context, check_kwargs
-from lrlab.errors import ConfigError
+from lrlab.core.config import MAX_STEPS, Context, check_kwargs
+from lrlab.core.errors import ConfigError
 
 VIEW_PARAMS: tuple[Param, ...] = (
     Param("epochs", "int", 100, "Length of training in epochs.", ge=1, le=MAX_STEPS),

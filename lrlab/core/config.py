@@ -15,14 +15,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS, Param
-from lrlab.errors import ConfigError
-from lrlab.expr import ExpressionError, compile_expression
+from lrlab.core.errors import ConfigError
+from lrlab.core.expr import ExpressionError, compile_expression
 
 MAX_STEPS = 200_000  # beyond this a simulation holds a server thread for seconds
 MAX_GROUPS = 16
 MAX_CHILDREN = 8
 MAX_NESTING = 3
-# "view" (presentation, see lrlab.view) and "train" (lrlab.train) are validated by their owners.
+# "view" (presentation, lrlab.core.view) and "train" (lrlab.train) are validated by their owners.
 TOP_LEVEL_KEYS = ("name", "optimizer", "param_groups", "scheduler", "steps", "train", "view")
 SYNTHETIC_METRIC = {"start": 2.3, "floor": 0.4, "decay": 20.0, "noise": 0.02, "seed": 0}
 

@@ -1,15 +1,18 @@
-"""Reading what users upload: bounded, and every failure a one-line message."""
+"""Reading what users upload or pass on the command line: bounded, and every failure a
+one-line message."""
 
 from __future__ import annotations
 
 import io
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from lrlab.config import MAX_STEPS
-from lrlab.errors import ConfigError
+from lrlab.core.config import MAX_STEPS
+from lrlab.core.errors import ConfigError
 
 MAX_UPLOAD_BYTES = 2_000_000
 
@@ -40,4 +43,21 @@ def read_config_json(data: bytes) -> dict[str, Any]:
         raise ConfigError("upload", f"not a JSON config ({exc})") from None
     if not isinstance(config, dict):
         raise ConfigError("upload", "the file must hold a JSON object")
+    return config
+
+
+def load_config(path: str) -> dict[str, Any]:
+    """Read a JSON config from a file, or from stdin when ``path`` is ``-``."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError("", f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError("", f"{path} is not UTF-8 text") from None
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError("", f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    if not isinstance(config, dict):
+        raise ConfigError("", f"{path} must hold a JSON object")
     return config

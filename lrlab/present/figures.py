@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lrlab.catalog import SCHEDULERS
-from lrlab.view import x_label, x_values
+from lrlab.core.view import x_label, x_values
 
 # Okabe & Ito's palette: distinguishable with every common colour-vision deficiency.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lrlab.view import x_values
+from lrlab.core.view import x_values
 
 TO_10PCT, BUDGET = "iters to ≤10% of peak", "lr budget (Σ over iters)"
 DIFFERS = "first iter ≠ #1"

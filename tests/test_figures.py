@@ -1,0 +1,50 @@
+"""Figures: decimation, change marks, the lr and compare figures."""
+
+import numpy as np
+
+from lrlab import simulate
+from lrlab.core.view import with_view_steps
+from lrlab.present.figures import compare_figure, decimate, lr_figure, marks_for
+from lrlab.present.presets import PRESETS, preset
+
+
+def test_decimate_keeps_every_peak_and_drop():
+    cfg = with_view_steps(preset("SGDR warm restarts"))
+    cfg["view"].update(step_per="batch", steps_per_epoch=1000)
+    cfg["scheduler"]["T_0"] = 10_000
+    df = simulate(with_view_steps(cfg))
+    y = df["lr"].to_numpy()
+    idx = decimate(np.arange(len(y)), y)
+    assert len(y) == 70_000 and len(idx) <= 2000
+    assert y[idx].max() == y.max() and y[idx].min() == y.min()
+    restarts = np.flatnonzero(np.diff(y) > 0) + 1
+    for r in restarts:  # each restart's first point and the lowest point before it survive
+        assert r in idx or r - 1 in idx
+    assert idx[0] == 0 and idx[-1] == len(y) - 1 and np.all(np.diff(idx) > 0)
+
+
+def test_marks_find_milestones_restarts_and_reductions():
+    def marks(name):
+        cfg = with_view_steps(preset(name))
+        return marks_for(cfg, simulate(cfg))
+
+    assert marks("ResNet step decay (StepLR 30/60/90)") == [
+        (30, "drop"),
+        (60, "drop"),
+        (90, "drop"),
+    ]
+    assert marks("SGDR warm restarts") == [(10, "restart"), (30, "restart")]
+    assert marks("Cosine with linear warmup") == [(5, "switch")]
+    assert all(label == "reduction" for _, label in marks("ReduceLROnPlateau on a noisy loss"))
+
+
+def test_figures_build_for_every_preset():
+    items = []
+    for name in PRESETS:
+        cfg = with_view_steps(preset(name))
+        df = simulate(cfg)
+        fig = lr_figure(df, cfg["view"], marks=marks_for(cfg, df))
+        assert fig.data and fig.layout.yaxis.title.text == "lr"
+        items.append({"name": name, "color": "#000000", "df": df, "view": cfg["view"]})
+    assert len(compare_figure(items).data) >= len(PRESETS)
+    assert len(compare_figure(items, layout="grid").layout.annotations) == len(PRESETS)
