@@ -95,7 +95,9 @@ def settings(schedule: dict | None) -> dict:
         "batch_size": 64 if not cifar_here else 256,
     }
     defaults["step_per"] = (
-        SCHEDULERS[schedule["scheduler"]["name"]].step_per if schedule else "epoch"
+        SCHEDULERS[schedule["scheduler"]["name"]].usual_step_per(schedule["scheduler"])
+        if schedule
+        else "epoch"
     )
     train = {}
     cols = st.columns(3)
