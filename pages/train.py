@@ -15,6 +15,7 @@ from lrlab.train.data import CIFAR10_TARBALL, default_data_dir
 from lrlab.train.devices import available_devices
 from lrlab.train.figures import planned_lr, run_figure
 from lrlab.train.status import FINAL, LIVE, headline, links_to_offer, may_control, shown_run
+from ui import lrfind as range_test
 from ui.common import ensure_navigation, manager
 from ui.form import ensure_param, param_widget
 
@@ -142,7 +143,7 @@ def current_run() -> tuple[dict | None, bool]:
     run_id, watch_only = shown_run(
         st.query_params.get("run"),
         st.session_state.get(f"{P}.run"),
-        (j.run_id for j in jobs.active()),
+        (j.run_id for j in jobs.active() if j.kind == "train"),  # range tests: own section
     )
     return (store.get_run(run_id) if run_id else None), watch_only
 
@@ -219,6 +220,7 @@ st.title("Train")
 left, right = st.columns([3, 2])
 with left:
     schedule, schedule_name = pick_schedule()
+    schedule = range_test.patched(schedule, schedule_name)  # a suggestion put in below
     train = settings(schedule)
 run_config = None
 with right:
@@ -296,13 +298,16 @@ with right:
     )
 
 st.divider()
+range_test.section(jobs, run_config, schedule_name)
+st.divider()
 run, watch_only = current_run()
 if run:
     watched = run["id"]
     live = run["status"] in LIVE
     st.subheader("Another session's run" if watch_only else "Run")
     st.fragment(run_every=REFRESH_SECONDS if live else None)(watch)(watched, live)
-    other = links_to_offer(store.list_runs().to_dict("records"), watched, started_here())[:20]
+    trained = [r for r in store.list_runs().to_dict("records") if r["kind"] == "train"]
+    other = links_to_offer(trained, watched, started_here())[:20]
     if other:
         st.caption(
             "Open another run: "

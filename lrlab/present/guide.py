@@ -49,4 +49,12 @@ GUIDE: tuple[PageGuide, ...] = (
         "export, or open a run's schedule in Explore.",
         "after a run or two, select them to overlay their curves",
     ),
+    PageGuide(
+        "pages/sweep.py",
+        "Sweep",
+        ":material/stacked_line_chart:",
+        "Several schedules times several seeds, trained as one sweep: mean and spread of "
+        "accuracy per schedule, so a difference is real and not one lucky seed.",
+        "pick two schedules and two seeds, then start the sweep",
+    ),
 )
