@@ -100,6 +100,7 @@ class OptimizerSpec:
     explain: str
     momentum_key: Literal["momentum", "betas"] | None = None
     omitted: dict[str, str] = field(default_factory=dict)  # torch kwargs left out, and why
+    matrices_only: bool = False  # takes 2-D parameters only (Muon): no biases in generated code
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
