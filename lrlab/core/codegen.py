@@ -7,26 +7,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
-from lrlab.core.config import validate
 from lrlab.core.expr import compile_expression
+from lrlab.core.schedule import Schedule, parse
 
 # Everything above this line builds the model, optimizer and scheduler; below is the loop.
 LOOP_MARKER = "# Training loop"
 
 
-def to_code(config: Mapping[str, Any]) -> str:
+def to_code(config: Mapping[str, Any] | Schedule) -> str:
     """Generate the PyTorch code that reproduces ``simulate(config)``'s trajectory.
 
     Run as is, the script prints one line per step: the step, every group's lr and (when the
     optimizer has one) every group's momentum, exactly the values of ``simulate(config)``.
-    """
-    cfg = validate(config)
-    groups = cfg["param_groups"]
-    opt = dict(cfg["optimizer"])
+    A dict is parsed first (:func:`lrlab.parse`), a Schedule is taken as is."""
+    schedule = parse(config)
+    groups = schedule.param_groups
+    opt = dict(schedule.optimizer)
     opt_name = opt.pop("name")
     opt_spec = OPTIMIZERS[opt_name]
     kinds = {p.name: p.kind for p in opt_spec.params}
-    sched = cfg["scheduler"]
+    sched = schedule.scheduler
     lines: list[str] = []
     used: set[str] = set()
     sched_expr = _scheduler(sched, lines, used)
@@ -52,7 +52,7 @@ def to_code(config: Mapping[str, Any]) -> str:
     opt_args = "".join(f"\n    {k}={_py(v, kinds[k])}," for k, v in opt.items())
     spec = SCHEDULERS[sched["name"]]
     unit = "epoch" if spec.step_per == "epoch" else "batch"
-    metric_lines = _metric_lines(sched, cfg["steps"]) if spec.needs_metric else []
+    metric_lines = _metric_lines(sched, schedule.steps) if spec.needs_metric else []
     head = [
         *(["import math", ""] if "math." in sched_expr + "".join(lines) else []),
         *(["import numpy as np"] if any("np." in line for line in metric_lines) else []),
@@ -68,7 +68,7 @@ def to_code(config: Mapping[str, Any]) -> str:
         *metric_lines,
         "",
         f"{LOOP_MARKER}: one scheduler step per {unit}.",
-        f"for {unit} in range({cfg['steps']}):",
+        f"for {unit} in range({schedule.steps}):",
         *_print_lines(unit, opt_spec.momentum_key),
         "    inputs, targets = torch.randn(32, 8), torch.randn(32, 1)  # your data",
         "    loss = nn.functional.mse_loss(model(inputs), targets)",
@@ -111,7 +111,7 @@ def _metric_lines(sched: Mapping[str, Any], steps: int) -> list[str]:
     ]
 
 
-def _scheduler(sched: dict[str, Any], lines: list[str], used: set[str]) -> str:
+def _scheduler(sched: Mapping[str, Any], lines: list[str], used: set[str]) -> str:
     """Return the constructor expression; child schedulers go into ``lines`` as variables."""
     spec = SCHEDULERS[sched["name"]]
     args = ["optimizer"] if spec.takes_optimizer else []

@@ -11,11 +11,11 @@ import pandas as pd
 import torch
 
 from lrlab.core.build import build_optimizer, build_scheduler, metric_values, momentum_key
-from lrlab.core.config import validate
 from lrlab.core.errors import ConfigError
+from lrlab.core.schedule import Schedule, parse
 
 
-def simulate(config: Mapping[str, Any], steps: int | None = None) -> pd.DataFrame:
+def simulate(config: Mapping[str, Any] | Schedule, steps: int | None = None) -> pd.DataFrame:
     """Step the config's real torch optimizer and scheduler and record every group's lr.
 
     One row per (step, group). Row ``(t, g)`` is ``param_groups[g]['lr']`` in effect for
@@ -24,20 +24,20 @@ def simulate(config: Mapping[str, Any], steps: int | None = None) -> pd.DataFram
     family) and ``metric`` for ReduceLROnPlateau (``metric`` at row ``t`` is what the scheduler
     is given after step ``t``). The scheduler is stepped ``steps`` times, as a training loop of
     ``steps`` epochs does, so a schedule that torch fails on at the last step is refused too.
+    A dict is parsed first (:func:`lrlab.parse`), a Schedule is taken as is.
 
     ``df.attrs["warnings"]`` lists, once each, the warnings torch gave and lrlab's own notes
     (a negative lr). Raises :class:`lrlab.ConfigError` for an invalid config, for anything torch
     raises while building or stepping it, and for a learning rate that is not finite.
     """
-    cfg = validate(config, steps)
-    n = cfg["steps"]
-    # 2-D parameters suit every optimizer (Muon takes matrices only).
-    params = [[torch.zeros(1, 1, requires_grad=True)] for _ in cfg["param_groups"]]
+    schedule = parse(config, steps)
+    n = schedule.steps
+    params = _params(schedule)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        optimizer = build_optimizer(cfg, params)
-        scheduler = build_scheduler(cfg["scheduler"], optimizer)
-        metrics = metric_values(cfg["scheduler"], n)
+        optimizer = build_optimizer(schedule, params)
+        scheduler = build_scheduler(schedule.scheduler, optimizer)
+        metrics = metric_values(schedule.scheduler, n)
         lr, momentum = _run(optimizer, scheduler, n, metrics)
     notes = _notes(lr, [str(w.message) for w in caught])
     groups = len(params)
@@ -64,6 +64,20 @@ def _notes(lr: np.ndarray, messages: list[str]) -> list[str]:
         t, g = np.argwhere(lr < 0)[0]
         notes.append(f"the lr of group {g} is negative from step {t}: the optimizer would climb")
     return list(dict.fromkeys(notes))
+
+
+def check_builds(schedule: Schedule) -> None:
+    """Build the schedule's torch optimizer and scheduler once: raises ConfigError for what
+    validation cannot see but torch refuses (an upload is checked so before it is shown)."""
+    params = _params(schedule)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        build_scheduler(schedule.scheduler, build_optimizer(schedule, params))
+
+
+def _params(schedule: Schedule) -> list[list[torch.Tensor]]:
+    # One 2-D tensor per group suits every optimizer (Muon takes matrices only).
+    return [[torch.zeros(1, 1, requires_grad=True)] for _ in schedule.param_groups]
 
 
 def _run(
