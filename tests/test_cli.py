@@ -54,7 +54,7 @@ def test_code_prints_runnable_pytorch():
             ("simulate", "-"),
             '{"optimizer": {"name": "SGD"}, "scheduler": {"name": "StepLR", '
             '"step_size": 0}, "steps": 5}',
-            "scheduler.step_size",
+            "scheduler: torch fails at step 1: integer modulo by zero",
         ),
         (
             ("code", "-"),
