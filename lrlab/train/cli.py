@@ -74,17 +74,25 @@ def run_train(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
 
-    cancel, box = threading.Event(), {}
-    worker = threading.Thread(
-        target=lambda: box.update(r=train(run, on_event, cancel, args.data_dir))
-    )
+    cancel, done, box = threading.Event(), threading.Event(), {}
+
+    def work() -> None:
+        try:
+            box["r"] = train(run, on_event, cancel, args.data_dir)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=work)
     worker.start()
+    # Wait on an Event, never in Thread.join(timeout): a Ctrl-C that interrupts join() can mark
+    # the thread finished while it still runs (CPython 3.11), and the run result is then lost.
     try:
-        while worker.is_alive():
-            worker.join(0.2)
+        while not done.wait(0.2):
+            pass
     except KeyboardInterrupt:  # Ctrl-C cancels cleanly and still stores the run
         cancel.set()
-        worker.join()
+        done.wait()
+    worker.join()
     bar.close()
     result = box["r"]
     summary = {"run_id": run_id, "model": run.train["model"], **result.as_dict()}
