@@ -16,6 +16,8 @@ import warnings
 import torch
 from torch.optim import lr_scheduler, swa_utils
 
+from lrlab.catalog import SCHEDULERS
+
 # The lambda texts the tests draw, with the Python functions they mean.
 LAMBDAS = {
     "epoch // 3": lambda epoch: epoch // 3,
@@ -38,8 +40,23 @@ def scheduler_class(name):
     return getattr(lr_scheduler, name, None) or getattr(swa_utils, name)
 
 
+def _as_floats(params, kwargs):
+    """JSON has one kind of number; a Python user writes 0.0 where torch wants a float (torch
+    refuses OneCycleLR's pct_start=0 but takes 0.0). The catalog only says which are floats."""
+    kinds = {p.name: p.kind for p in params}
+
+    def conv(v):
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    for k, v in kwargs.items():
+        if kinds.get(k) in ("float", "float_or_list"):
+            kwargs[k] = [conv(x) for x in v] if isinstance(v, list) else conv(v)
+    return kwargs
+
+
 def _scheduler(cfg, optimizer, budget):
     kwargs = {k: v for k, v in cfg.items() if k != "name" and k not in LRLAB_KEYS}
+    _as_floats(SCHEDULERS[cfg["name"]].params, kwargs)
     if "lr_lambda" in kwargs:
         lam = kwargs["lr_lambda"]
         kwargs["lr_lambda"] = [LAMBDAS[x] for x in lam] if isinstance(lam, list) else LAMBDAS[lam]

@@ -156,3 +156,30 @@ def test_sequential_children_get_their_segment_as_budget():
     )
     out = validate(cfg)
     assert out["scheduler"]["schedulers"][1]["total_steps"] == 40
+
+
+def _nested(depth):
+    """A ChainedScheduler tree ``depth`` composite levels deep around a ConstantLR."""
+    sched = {"name": "ConstantLR"}
+    for _ in range(depth):
+        sched = {"name": "ChainedScheduler", "schedulers": [sched]}
+    return sched
+
+
+def test_the_documented_limits_hold_exactly():
+    # README: steps <= 200,000, at most 16 groups, composites 3 levels deep with 8 children.
+    # Literal numbers on purpose: a test derived from the constants would follow a lifted limit.
+    assert validate(with_(("steps",), 200_000))["steps"] == 200_000
+    with pytest.raises(ConfigError, match="between 1 and 200000"):
+        validate(with_(("steps",), 200_001))
+    assert len(validate(with_(("param_groups",), [{}] * 16))["param_groups"]) == 16
+    with pytest.raises(ConfigError, match="at most 16 groups"):
+        validate(with_(("param_groups",), [{}] * 17))
+    assert validate(with_(("scheduler",), _nested(3)))
+    with pytest.raises(ConfigError, match="nest at most 3 levels deep"):
+        validate(with_(("scheduler",), _nested(4)))
+    chain = {"name": "ChainedScheduler", "schedulers": [{"name": "ConstantLR"}] * 8}
+    assert len(validate(with_(("scheduler",), chain))["scheduler"]["schedulers"]) == 8
+    chain["schedulers"] = [{"name": "ConstantLR"}] * 9
+    with pytest.raises(ConfigError, match="at most 8 schedulers"):
+        validate(with_(("scheduler",), chain))
