@@ -224,3 +224,39 @@ def test_values_are_finite_floats():
     df = simulate(scheduler_config("CyclicLR"))
     assert df["lr"].dtype == "float64"
     assert all(math.isfinite(x) for x in df["lr"])
+
+
+SWA_RECIPE = {
+    "name": "SequentialLR",
+    "schedulers": [{"name": "CosineAnnealingLR", "T_max": 30}, {"name": "SWALR", "swa_lr": 0.05}],
+    "milestones": [20],
+}
+
+
+@pytest.mark.parametrize(
+    "sched",
+    [{"name": "SWALR", "swa_lr": [0.05, 0.01], "anneal_epochs": 4}, SWA_RECIPE],
+    ids=["SWALR", "cosine-then-SWALR"],
+)
+def test_swalr_alone_and_after_a_main_schedule(sched):
+    cfg = {
+        "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+        "param_groups": [{}, {"lr": 0.2, "momentum": 0.5}],
+        "scheduler": sched,
+        "steps": 40,
+    }
+    assert_matches_bare_loop(cfg)
+    lrs = simulate(cfg).query("group == 0")["lr"].tolist()
+    assert lrs[-1] == 0.05 and lrs[0] == 0.1  # anneals to swa_lr and holds it
+
+
+def test_muon_is_simulated_on_matrices():
+    cfg = {
+        "optimizer": {"name": "Muon", "lr": 0.02, "momentum": 0.9},
+        "param_groups": [{}, {"lr": 0.01, "momentum": 0.8}],
+        "scheduler": {"name": "OneCycleLR", "max_lr": 0.05},
+        "steps": 30,
+    }
+    assert_matches_bare_loop(cfg)
+    df = simulate(cfg)
+    assert df.loc[df["step"] == 0, "momentum"].tolist() == [0.95, 0.95]  # OneCycleLR cycles it

@@ -186,16 +186,44 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "language models.",
             omitted={"eps": "a pair that may hold None; torch's default is kept"},
         ),
+        OptimizerSpec(
+            "Muon",
+            (
+                _lr(1e-3),
+                Param("weight_decay", "float", 0.1, "Decoupled weight decay.", ge=0, log=True),
+                Param("momentum", "float", 0.95, "Momentum factor.", ge=0),
+                Param("nesterov", "bool", True, "Nesterov momentum."),
+                Param("eps", "float", 1e-7, "Added to the norm before normalising."),
+                Param("ns_steps", "int", 5, "Newton-Schulz iterations that orthogonalise."),
+                Param(
+                    "adjust_lr_fn",
+                    "choice",
+                    None,
+                    "How the lr is scaled by the matrix shape (None: torch's 'original').",
+                    choices=("original", "match_rms_adamw", "spectral_unclamped"),
+                    nullable=True,
+                ),
+            ),
+            "Momentum whose update is orthogonalised by Newton-Schulz iterations (Jordan et "
+            "al. 2024), for the 2-D weight matrices of hidden layers; biases, embeddings and "
+            "heads usually get AdamW. Takes 2-D parameters only, so the Train page's models "
+            "(which have biases and convolutions) cannot use it; its schedule is simulated on "
+            "matrices.",
+            momentum_key="momentum",
+            omitted={"ns_coefficients": "constants of the Newton-Schulz polynomial; torch's kept"},
+            matrices_only=True,
+        ),
     ]
 }
 
 # torch.optim optimizers that lrlab leaves out, and why.
 OMITTED_OPTIMIZERS: dict[str, str] = {
-    "LBFGS": "needs a closure that re-evaluates the loss several times per step and allows a "
-    "single parameter group only; its lr is a line-search step, not a schedulable rate",
-    "SparseAdam": "works only on sparse gradients (nn.Embedding(sparse=True)); lrlab's models "
-    "have dense gradients",
-    "Muon": "only for 2-D weight matrices; a model also needs a second optimizer for its other "
-    "parameters, which one schedule config cannot describe",
+    "LBFGS": "cannot be simulated meaningfully: step() needs a closure that re-evaluates the "
+    "loss up to max_iter times, and its lr scales a quasi-Newton direction found by a line "
+    "search, so a schedule of it says little without the loss; it allows one parameter group "
+    "only",
+    "SparseAdam": "cannot be simulated meaningfully: it updates only from sparse gradients "
+    "(nn.Embedding(sparse=True)) and raises on dense ones, so neither lrlab's stand-in "
+    "parameters nor its models can drive it; its schedule is Adam's (pick Adam)",
     "Optimizer": "the abstract base class of every optimizer, not an algorithm",
 }

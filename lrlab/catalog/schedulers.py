@@ -421,13 +421,50 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
             "Decays the learning rate to zero along a polynomial over total_iters steps; "
             "power 1 is a straight line, as in BERT-style linear decay.",
         ),
+        SchedulerSpec(
+            "SWALR",
+            (
+                Param(
+                    "swa_lr",
+                    "float_or_list",
+                    REQUIRED,
+                    "The learning rate SWA settles at; one per parameter group, or one for all.",
+                    example=0.05,
+                    log=True,
+                ),
+                Param(
+                    "anneal_epochs",
+                    "int",
+                    10,
+                    "Steps over which the rate anneals from its current value to swa_lr.",
+                    ge=0,
+                ),
+                Param(
+                    "anneal_strategy",
+                    "choice",
+                    "cos",
+                    "Shape of the anneal.",
+                    choices=("cos", "linear"),
+                ),
+            ),
+            "epoch",
+            r"\eta_t = \eta_{swa}\,\alpha_t + \eta_{t-1}(1 - \alpha_t), \quad "
+            r"\alpha_t = \text{anneal}(\min(1, t / T_{anneal}))",
+            "Stochastic weight averaging's schedule (torch.optim.swa_utils): anneals from "
+            "whatever the rate is when it starts to a constant swa_lr, then holds it while the "
+            "weights are averaged. The usual recipe runs a main schedule first: put both in a "
+            "SequentialLR with SWALR last and the milestone at the step where SWA starts (torch's "
+            "switch starts the anneal one step later than the docs' if/else loop does).",
+            module="swa_utils",
+        ),
     ]
 }
 
 # Parameters of torch's signatures that lrlab does not expose, and why.
 OMITTED_SCHEDULER_PARAMS: dict[str, str] = {
     "optimizer": "built by lrlab from the config's optimizer section",
-    "last_epoch": "resuming mid-schedule is not part of a fresh simulation",
+    "last_epoch": "torch's resume argument, for a scheduler rebuilt after loading a "
+    "checkpoint; a fresh simulation starts at step 0",
     "scale_fn": "a Python callable; CyclicLR's mode covers the published policies",
 }
 # Members of lr_scheduler.__all__ that are not concrete schedulers.

@@ -83,6 +83,7 @@ class SchedulerSpec:
     composite: bool = False  # holds child schedulers
     needs_metric: bool = False  # step(metric), i.e. ReduceLROnPlateau
     takes_optimizer: bool = True  # ChainedScheduler infers it from its children
+    module: str = "lr_scheduler"  # where torch.optim keeps the class (SWALR: swa_utils)
     marks: tuple[str, ...] = ()  # params whose values are step indices worth marking on a chart
 
     def param(self, name: str) -> Param:
@@ -90,7 +91,7 @@ class SchedulerSpec:
 
     @property
     def docs_url(self) -> str:
-        return f"https://docs.pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.{self.name}.html"
+        return f"https://docs.pytorch.org/docs/stable/generated/torch.optim.{self.module}.{self.name}.html"
 
 
 @dataclass(frozen=True)

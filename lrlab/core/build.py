@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
-from torch.optim import lr_scheduler
 
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
 from lrlab.core.errors import ConfigError
@@ -81,7 +80,7 @@ def build_scheduler(spec_cfg: Mapping[str, Any], optimizer: Any, path: str = "sc
                 for i, child in enumerate(value)
             ]
         kwargs[p.name] = value
-    cls = getattr(lr_scheduler, spec.name)
+    cls = getattr(getattr(torch.optim, spec.module), spec.name)
     try:
         if spec.takes_optimizer:
             return cls(optimizer, **kwargs)

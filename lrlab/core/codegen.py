@@ -58,7 +58,7 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
         *(["import numpy as np"] if any("np." in line for line in metric_lines) else []),
         "import torch",
         "from torch import nn, optim",
-        "from torch.optim import lr_scheduler",
+        "from torch.optim import " + ", ".join(sorted(_modules(sched))),
         "",
         "# A stand-in model with one layer per parameter group: use your own.",
         f"model = {model}",
@@ -80,6 +80,14 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
         else "    scheduler.step()  # then the learning rate",
     ]
     return "\n".join(head) + "\n"
+
+
+def _modules(sched: Mapping[str, Any]) -> set[str]:
+    """The torch.optim modules the scheduler tree's classes live in."""
+    out = {SCHEDULERS[sched["name"]].module}
+    for child in sched.get("schedulers") or ():
+        out |= _modules(child)
+    return out
 
 
 def _print_lines(unit: str, momentum_key: str | None) -> list[str]:
@@ -137,9 +145,9 @@ def _scheduler(sched: Mapping[str, Any], lines: list[str], used: set[str]) -> st
         args.append(f"{p.name}={text}")
     if not spec.takes_optimizer:
         args.append("optimizer=optimizer")
-    call = f"lr_scheduler.{spec.name}(" + ", ".join(args) + ")"
+    call = f"{spec.module}.{spec.name}(" + ", ".join(args) + ")"
     if len(call) > 90:
-        call = f"lr_scheduler.{spec.name}(\n" + "".join(f"    {a},\n" for a in args) + ")"
+        call = f"{spec.module}.{spec.name}(\n" + "".join(f"    {a},\n" for a in args) + ")"
     return call
 
 
