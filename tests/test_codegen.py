@@ -6,7 +6,7 @@ from script_runner import printed_rows, run_scripts, simulated_rows
 from test_simulate import scheduler_config
 
 from lrlab import simulate, to_code
-from lrlab.catalog import OPTIMIZERS, SCHEDULERS
+from lrlab.catalog import OPTIMIZERS, TORCH_SCHEDULERS
 
 
 def assert_scripts_reproduce(configs):
@@ -20,7 +20,7 @@ def assert_scripts_reproduce(configs):
 
 def test_every_scheduler_with_groups_of_different_lrs_and_momenta():
     configs = []
-    for name in sorted(SCHEDULERS):
+    for name in sorted(TORCH_SCHEDULERS):
         opt = {"name": "SGD", "lr": 0.1, "momentum": 0.9}
         cfg = scheduler_config(name, opt, [{}, {"lr": 0.01, "momentum": 0.5}])
         configs.append(cfg)

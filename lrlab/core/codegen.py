@@ -27,9 +27,6 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
     opt_spec = OPTIMIZERS[opt_name]
     kinds = {p.name: p.kind for p in opt_spec.params}
     sched = schedule.scheduler
-    lines: list[str] = []
-    used: set[str] = set()
-    sched_expr = _scheduler(sched, lines, used)
     bias = ", bias=False" if opt_spec.matrices_only else ""
     if len(groups) == 1 and not groups[0]:
         model = f"nn.Linear(8, 1{bias})"
@@ -50,7 +47,19 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
         ]
         params = "[\n" + "\n".join(f"        {e}" for e in entries) + "\n    ]"
     opt_args = "".join(f"\n    {k}={_py(v, kinds[k])}," for k, v in opt.items())
+    setup = [
+        "# A stand-in model with one layer per parameter group: use your own.",
+        f"model = {model}",
+        f"optimizer = optim.{opt_name}(\n    {params},{opt_args}\n)",
+    ]
     spec = SCHEDULERS[sched["name"]]
+    if spec.library != "torch":  # transformers or timm
+        from lrlab.libs.code import library_code
+
+        return library_code(sched, schedule.steps, setup, LOOP_MARKER)
+    lines: list[str] = []
+    used: set[str] = set()
+    sched_expr = _scheduler(sched, lines, used)
     unit = "epoch" if spec.step_per == "epoch" else "batch"
     metric_lines = _metric_lines(sched, schedule.steps) if spec.needs_metric else []
     head = [
@@ -60,9 +69,7 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
         "from torch import nn, optim",
         "from torch.optim import " + ", ".join(sorted(_modules(sched))),
         "",
-        "# A stand-in model with one layer per parameter group: use your own.",
-        f"model = {model}",
-        f"optimizer = optim.{opt_name}(\n    {params},{opt_args}\n)",
+        *setup,
         *lines,
         f"scheduler = {sched_expr}",
         *metric_lines,

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 EXIT_RUN_FAILED = 1
@@ -39,13 +40,7 @@ def run_train(args: argparse.Namespace) -> int:
     from lrlab.train.engine import train
     from lrlab.train.store import RunStore
 
-    config = load_config(args.config)
-    train_cfg = dict(config.get("train") or {})
-    for key in ("dataset", "model", "epochs", "device", "batch_size", "subset"):
-        value = getattr(args, key)
-        if value is not None:
-            train_cfg[key] = value
-    config["train"] = train_cfg
+    config = apply_overrides(load_config(args.config), args)
     run = parse_run(config)  # ConfigError -> exit 2 before anything is stored
     store = RunStore(args.db)
     run_id = store.create_run(run, args.name)
@@ -74,29 +69,48 @@ def run_train(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
 
-    cancel, done, box = threading.Event(), threading.Event(), {}
-
-    def work() -> None:
-        try:
-            box["r"] = train(run, on_event, cancel, args.data_dir)
-        finally:
-            done.set()
-
-    worker = threading.Thread(target=work)
-    worker.start()
-    # Wait on an Event, never in Thread.join(timeout): a Ctrl-C that interrupts join() can mark
-    # the thread finished while it still runs (CPython 3.11), and the run result is then lost.
-    try:
-        while not done.wait(0.2):
-            pass
-    except KeyboardInterrupt:  # Ctrl-C cancels cleanly and still stores the run
-        cancel.set()
-        done.wait()
-    worker.join()
+    result = run_cancellable(lambda cancel: train(run, on_event, cancel, args.data_dir))
     bar.close()
-    result = box["r"]
     summary = {"run_id": run_id, "model": run.train["model"], **result.as_dict()}
     if result.message:
         print(f"lrlab: {result.status}: {result.message}", file=sys.stderr)
     print(json.dumps(summary))
     return 0 if result.status == "completed" else EXIT_RUN_FAILED
+
+
+OVERRIDES = ("dataset", "model", "epochs", "device", "batch_size", "subset", "seed")
+
+
+def apply_overrides(config: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """The config with the train-section flags given on the command line put in."""
+    train_cfg = dict(config.get("train") or {})
+    for key in OVERRIDES:
+        value = getattr(args, key, None)
+        if value is not None:
+            train_cfg[key] = value
+    return {**config, "train": train_cfg}
+
+
+def run_cancellable(work: Callable[[threading.Event], Any]) -> Any:
+    """Run ``work(cancel)`` in a thread; Ctrl-C sets ``cancel`` (the job still ends cleanly and
+    is stored) instead of killing it mid-write."""
+    cancel, done, box = threading.Event(), threading.Event(), {}
+
+    def target() -> None:
+        try:
+            box["r"] = work(cancel)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=target)
+    worker.start()
+    # Wait on an Event, never in Thread.join(timeout): a Ctrl-C that interrupts join() can mark
+    # the thread finished while it still runs (CPython 3.11), and the result is then lost.
+    try:
+        while not done.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        cancel.set()
+        done.wait()
+    worker.join()
+    return box["r"]
