@@ -29,6 +29,8 @@ def _simulate(args: argparse.Namespace) -> None:
     from lrlab.core.simulate import simulate
 
     df = simulate(load_config(args.config), steps=args.steps)
+    for warning in df.attrs["warnings"]:  # torch's warnings and lrlab's notes, one line each
+        print(f"lrlab: warning: {warning}", file=sys.stderr)
     if args.format == "json":
         # json.dumps writes floats with repr, which round-trips exactly (pandas' to_json does not).
         sys.stdout.write(json.dumps(df.to_dict(orient="records")) + "\n")

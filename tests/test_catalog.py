@@ -4,7 +4,7 @@ import inspect
 
 import pytest
 import torch
-from torch.optim import lr_scheduler
+from torch.optim import lr_scheduler, swa_utils
 
 from lrlab.catalog import (
     ABSTRACT_SCHEDULERS,
@@ -27,7 +27,9 @@ def signature_defaults(cls):
 
 def test_every_torch_scheduler_is_in_the_catalog():
     concrete = set(lr_scheduler.__all__) - set(ABSTRACT_SCHEDULERS)
-    assert concrete == set(TORCH_SCHEDULERS)
+    swa = {n for n in swa_utils.__all__ if n.endswith("LR")}  # SWALR
+    assert swa == {"SWALR"}
+    assert concrete | swa == set(TORCH_SCHEDULERS)
     assert {s.library for s in TORCH_SCHEDULERS.values()} == {"torch"}
 
 
@@ -51,13 +53,16 @@ def test_every_torch_optimizer_is_in_the_catalog_or_left_out_with_a_reason():
         "Adadelta",
         "ASGD",
         "Rprop",
+        "Muon",
+        "Adafactor",
     ):
         assert name in OPTIMIZERS
 
 
 @pytest.mark.parametrize("name", sorted(TORCH_SCHEDULERS))
 def test_scheduler_params_match_torch_signature(name):
-    spec, torch_params = TORCH_SCHEDULERS[name], signature_defaults(getattr(lr_scheduler, name))
+    spec = TORCH_SCHEDULERS[name]
+    torch_params = signature_defaults(getattr(getattr(torch.optim, spec.module), name))
     ours = {p.name: p.default for p in spec.params if p.torch}
     for key, default in ours.items():
         assert key in torch_params, f"{name}.{key} is not a torch keyword"
@@ -92,7 +97,7 @@ def test_scheduler_entries_are_complete_for_teaching(name):
     spec = TORCH_SCHEDULERS[name]
     assert spec.step_per in ("epoch", "batch")
     assert spec.formula.strip() and len(spec.explain) > 40
-    assert spec.docs_url.endswith(f"lr_scheduler.{name}.html")
+    assert spec.docs_url.endswith(f"torch.optim.{spec.module}.{name}.html")
     for p in spec.params:
         assert p.help.strip(), f"{name}.{p.name} has no help text"
         if p.required:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from script_runner import printed_rows, run_scripts
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seed_lambda.json"
@@ -38,11 +39,17 @@ def test_simulate_steps_and_json():
     assert len(data) == 8 and data[7]["lr"] == 0.0857375
 
 
-def test_code_prints_runnable_pytorch():
+def test_code_prints_a_script_that_prints_what_simulate_prints():
     out = lrlab("code", SEED)
-    assert out.returncode == 0
-    compile(out.stdout, "<code>", "exec")
+    assert out.returncode == 0, out.stderr
     assert "lr_scheduler.LambdaLR" in out.stdout
+    [result] = run_scripts([out.stdout])
+    assert "error" not in result, result
+    csv_rows = list(csv.DictReader(io.StringIO(lrlab("simulate", SEED).stdout)))
+    expected = [
+        (int(r["step"]), int(r["group"]), float(r["lr"]), float(r["momentum"])) for r in csv_rows
+    ]
+    assert printed_rows(result["stdout"]) == expected
 
 
 @pytest.mark.parametrize(
@@ -54,7 +61,7 @@ def test_code_prints_runnable_pytorch():
             ("simulate", "-"),
             '{"optimizer": {"name": "SGD"}, "scheduler": {"name": "StepLR", '
             '"step_size": 0}, "steps": 5}',
-            "scheduler.step_size",
+            "scheduler: torch fails at step 1: integer modulo by zero",
         ),
         (
             ("code", "-"),
@@ -76,6 +83,7 @@ def test_bad_input_is_one_line_and_exit_2(args, stdin, words):
 
 
 def test_the_pages_export_is_what_the_cli_reads(tmp_path):
+    from lrlab import simulate
     from lrlab.core.view import with_view_steps
     from lrlab.present.presets import preset
 
@@ -84,4 +92,7 @@ def test_the_pages_export_is_what_the_cli_reads(tmp_path):
     path.write_text(json.dumps(exported))
     out = lrlab("simulate", path)
     assert out.returncode == 0, out.stderr
-    assert len(out.stdout.strip().splitlines()) == 1 + 10 * 100
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    df = simulate(exported)
+    assert [float(r["lr"]) for r in rows] == df["lr"].tolist()
+    assert [float(r["momentum"]) for r in rows] == df["momentum"].tolist()

@@ -72,7 +72,8 @@ def assert_matches_bare_loop(config):
     sched = config["scheduler"]
     metrics = None
     if sched["name"] == "ReduceLROnPlateau":
-        metrics = synthetic_metric({**sched["metrics"]}, config["steps"])
+        m = sched["metrics"]
+        metrics = m if isinstance(m, list) else synthetic_metric({**m}, config["steps"])
     expected = bare_loop(config, metrics)
     assert as_rows(df) == expected  # exact, not approximate
 
@@ -177,12 +178,85 @@ def test_lambda_runtime_error_names_the_field():
         simulate(cfg)
     assert err.value.field == "scheduler.lr_lambda[1]"
     assert "division by zero" in str(err.value) and "epoch=4" in str(err.value)
-    cfg["scheduler"]["lr_lambda"] = ["1", "cos(pi * epoch)"]
-    with pytest.raises(ConfigError, match="factor must be >= 0"):
-        simulate(cfg)
+
+
+def test_a_negative_lr_is_simulated_as_torch_does_with_a_warning():
+    cfg = {
+        "optimizer": {"name": "SGD", "lr": 1.0},
+        "param_groups": [{}, {}],
+        "scheduler": {"name": "LambdaLR", "lr_lambda": ["1", "cos(pi * epoch)"]},
+        "steps": 4,
+    }
+    df = simulate(cfg)
+    assert df.loc[df["group"] == 1, "lr"].tolist() == [1.0, -1.0, 1.0, -1.0]
+    assert df.attrs["warnings"] == [
+        "the lr of group 1 is negative from step 1: the optimizer would climb"
+    ]
+    assert simulate(SEED_CONFIG).attrs["warnings"] == []
+
+
+# Item 4 of issue 13: schedules torch runs that lrlab used to refuse with bounds of its own.
+TORCH_RUNS_THESE = [
+    {"name": "ConstantLR", "factor": 0.5, "total_iters": 0},
+    {"name": "LinearLR", "start_factor": 0.5, "total_iters": 0},
+    {"name": "ExponentialLR", "gamma": 1.1},  # what an LR range test uses
+    {"name": "StepLR", "step_size": 3, "gamma": 2.0},
+    {"name": "MultiStepLR", "milestones": [0, 9, 4, 4], "gamma": 0.5},  # torch counts repeats
+    {"name": "PolynomialLR", "total_iters": 0},
+    {"name": "CyclicLR", "base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3, "gamma": 2.0},
+    {"name": "OneCycleLR", "max_lr": 0.1, "pct_start": 0.0, "div_factor": 0.5},
+    {"name": "ReduceLROnPlateau", "factor": 0.0, "patience": 0, "metrics": [1.0] * 12},
+]
+
+
+@pytest.mark.parametrize("sched", TORCH_RUNS_THESE, ids=lambda s: s["name"])
+def test_what_torch_runs_lrlab_runs(sched):
+    cfg = {
+        "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 1.5},  # torch takes momentum >= 1
+        "param_groups": [{}, {"lr": 0.05, "momentum": 0.5}],
+        "scheduler": sched,
+        "steps": 12,
+    }
+    assert_matches_bare_loop(cfg)
 
 
 def test_values_are_finite_floats():
     df = simulate(scheduler_config("CyclicLR"))
     assert df["lr"].dtype == "float64"
     assert all(math.isfinite(x) for x in df["lr"])
+
+
+SWA_RECIPE = {
+    "name": "SequentialLR",
+    "schedulers": [{"name": "CosineAnnealingLR", "T_max": 30}, {"name": "SWALR", "swa_lr": 0.05}],
+    "milestones": [20],
+}
+
+
+@pytest.mark.parametrize(
+    "sched",
+    [{"name": "SWALR", "swa_lr": [0.05, 0.01], "anneal_epochs": 4}, SWA_RECIPE],
+    ids=["SWALR", "cosine-then-SWALR"],
+)
+def test_swalr_alone_and_after_a_main_schedule(sched):
+    cfg = {
+        "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+        "param_groups": [{}, {"lr": 0.2, "momentum": 0.5}],
+        "scheduler": sched,
+        "steps": 40,
+    }
+    assert_matches_bare_loop(cfg)
+    lrs = simulate(cfg).query("group == 0")["lr"].tolist()
+    assert lrs[-1] == 0.05 and lrs[0] == 0.1  # anneals to swa_lr and holds it
+
+
+def test_muon_is_simulated_on_matrices():
+    cfg = {
+        "optimizer": {"name": "Muon", "lr": 0.02, "momentum": 0.9},
+        "param_groups": [{}, {"lr": 0.01, "momentum": 0.8}],
+        "scheduler": {"name": "OneCycleLR", "max_lr": 0.05},
+        "steps": 30,
+    }
+    assert_matches_bare_loop(cfg)
+    df = simulate(cfg)
+    assert df.loc[df["step"] == 0, "momentum"].tolist() == [0.95, 0.95]  # OneCycleLR cycles it

@@ -6,7 +6,7 @@ from lrlab.catalog.spec import OptimizerSpec, Param
 
 _LR_HELP = "Learning rate: the step size of each update."
 _WD = Param("weight_decay", "float", 0, "L2 penalty (weight decay).", ge=0, log=True)
-_EPS = Param("eps", "float", 1e-8, "Added to the denominator for numerical stability.", gt=0)
+_EPS = Param("eps", "float", 1e-8, "Added to the denominator for numerical stability.", ge=0)
 _BETAS = Param(
     "betas",
     "float_pair",
@@ -42,8 +42,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "SGD",
             (
                 _lr(1e-3),
-                Param("momentum", "float", 0, "Momentum factor.", ge=0, lt=1),
-                Param("dampening", "float", 0, "Dampening for momentum.", ge=0, le=1),
+                Param("momentum", "float", 0, "Momentum factor.", ge=0),
+                Param("dampening", "float", 0, "Dampening for momentum."),
                 _WD,
                 Param(
                     "nesterov",
@@ -113,10 +113,10 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "RMSprop",
             (
                 _lr(1e-2),
-                Param("alpha", "float", 0.99, "Smoothing constant.", ge=0, le=1),
+                Param("alpha", "float", 0.99, "Smoothing constant.", ge=0),
                 _EPS,
                 _WD,
-                Param("momentum", "float", 0, "Momentum factor.", ge=0, lt=1),
+                Param("momentum", "float", 0, "Momentum factor.", ge=0),
                 Param("centered", "bool", False, "Normalise by the estimated variance."),
             ),
             "Divides the step by a running average of recent gradient magnitudes.",
@@ -135,7 +135,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                     "Starting value of the squared-gradient sum.",
                     ge=0,
                 ),
-                Param("eps", "float", 1e-10, "Added to the denominator.", gt=0),
+                Param("eps", "float", 1e-10, "Added to the denominator.", ge=0),
             ),
             "Per-parameter rates that shrink with the sum of past squared gradients.",
         ),
@@ -144,7 +144,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             (
                 _lr(1.0),
                 Param("rho", "float", 0.9, "Decay of the running averages.", ge=0, le=1),
-                Param("eps", "float", 1e-6, "Added to the denominator.", gt=0),
+                Param("eps", "float", 1e-6, "Added to the denominator.", ge=0),
                 _WD,
             ),
             "Adagrad without the ever-shrinking rate: running averages of updates and gradients.",
@@ -153,9 +153,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "ASGD",
             (
                 _lr(1e-2),
-                Param("lambd", "float", 1e-4, "Decay term.", ge=0),
-                Param("alpha", "float", 0.75, "Power for the eta update.", ge=0),
-                Param("t0", "float", 1e6, "Step at which averaging starts.", ge=0),
+                Param("lambd", "float", 1e-4, "Decay term."),
+                Param("alpha", "float", 0.75, "Power for the eta update."),
+                Param("t0", "float", 1e6, "Step at which averaging starts."),
                 _WD,
             ),
             "Averaged SGD: keeps a running average of the weights.",
@@ -168,12 +168,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                     "etas",
                     "float_pair",
                     (0.5, 1.2),
-                    "Multiplicative decrease and increase factors.",
-                    gt=0,
+                    "Multiplicative decrease and increase factors (0 < decrease < 1 < increase).",
                 ),
-                Param(
-                    "step_sizes", "float_pair", (1e-6, 50), "Minimal and maximal step sizes.", ge=0
-                ),
+                Param("step_sizes", "float_pair", (1e-6, 50), "Minimal and maximal step sizes."),
             ),
             "Resilient backprop: uses only the sign of the gradient; meant for full batches.",
         ),
@@ -182,23 +179,51 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             (
                 _lr(1e-2),
                 Param("beta2_decay", "float", -0.8, "Decay rate of the second moment.", le=0),
-                Param("d", "float", 1.0, "Clipping threshold of the update.", gt=0),
+                Param("d", "float", 1.0, "Clipping threshold of the update.", ge=1),
                 Param("weight_decay", "float", 0.0, "Weight decay.", ge=0, log=True),
             ),
             "Memory-light Adam relative with factored second moments, used for large "
             "language models.",
             omitted={"eps": "a pair that may hold None; torch's default is kept"},
         ),
+        OptimizerSpec(
+            "Muon",
+            (
+                _lr(1e-3),
+                Param("weight_decay", "float", 0.1, "Decoupled weight decay.", ge=0, log=True),
+                Param("momentum", "float", 0.95, "Momentum factor.", ge=0),
+                Param("nesterov", "bool", True, "Nesterov momentum."),
+                Param("eps", "float", 1e-7, "Added to the norm before normalising."),
+                Param("ns_steps", "int", 5, "Newton-Schulz iterations that orthogonalise."),
+                Param(
+                    "adjust_lr_fn",
+                    "choice",
+                    None,
+                    "How the lr is scaled by the matrix shape (None: torch's 'original').",
+                    choices=("original", "match_rms_adamw", "spectral_unclamped"),
+                    nullable=True,
+                ),
+            ),
+            "Momentum whose update is orthogonalised by Newton-Schulz iterations (Jordan et "
+            "al. 2024), for the 2-D weight matrices of hidden layers; biases, embeddings and "
+            "heads usually get AdamW. Takes 2-D parameters only, so the Train page's models "
+            "(which have biases and convolutions) cannot use it; its schedule is simulated on "
+            "matrices.",
+            momentum_key="momentum",
+            omitted={"ns_coefficients": "constants of the Newton-Schulz polynomial; torch's kept"},
+            matrices_only=True,
+        ),
     ]
 }
 
 # torch.optim optimizers that lrlab leaves out, and why.
 OMITTED_OPTIMIZERS: dict[str, str] = {
-    "LBFGS": "needs a closure that re-evaluates the loss several times per step and allows a "
-    "single parameter group only; its lr is a line-search step, not a schedulable rate",
-    "SparseAdam": "works only on sparse gradients (nn.Embedding(sparse=True)); lrlab's models "
-    "have dense gradients",
-    "Muon": "only for 2-D weight matrices; a model also needs a second optimizer for its other "
-    "parameters, which one schedule config cannot describe",
+    "LBFGS": "cannot be simulated meaningfully: step() needs a closure that re-evaluates the "
+    "loss up to max_iter times, and its lr scales a quasi-Newton direction found by a line "
+    "search, so a schedule of it says little without the loss; it allows one parameter group "
+    "only",
+    "SparseAdam": "cannot be simulated meaningfully: it updates only from sparse gradients "
+    "(nn.Embedding(sparse=True)) and raises on dense ones, so neither lrlab's stand-in "
+    "parameters nor its models can drive it; its schedule is Adam's (pick Adam)",
     "Optimizer": "the abstract base class of every optimizer, not an algorithm",
 }

@@ -13,7 +13,7 @@ from typing import Any
 from lrlab.catalog.spec import REQUIRED, Param, SchedulerSpec
 from lrlab.core.errors import ConfigError
 
-_GAMMA = Param("gamma", "float", 0.1, "Multiplicative factor of decay.", gt=0, le=1, example=0.1)
+_GAMMA = Param("gamma", "float", 0.1, "Multiplicative factor of decay.", example=0.1)
 _LAMBDA = Param(
     "lr_lambda",
     "lambda",
@@ -22,21 +22,22 @@ _LAMBDA = Param(
     "for all.",
     example="0.95 ** epoch",
 )
-_ETA_MIN = Param("eta_min", "float", 0.0, "Minimum learning rate.", ge=0, log=True)
-_TOTAL_ITERS = Param(
-    "total_iters", "int", 5, "Number of steps over which the factor applies.", ge=1
-)
+_ETA_MIN = Param("eta_min", "float", 0.0, "Minimum learning rate.", log=True)
+_TOTAL_ITERS = Param("total_iters", "int", 5, "Number of steps over which the factor applies.")
 
 
-def _children_budget(kwargs: dict[str, Any], ctx: Any) -> None:
-    """SequentialLR: one milestone fewer than schedulers, all inside the run."""
-    milestones, children = kwargs.get("milestones", []), kwargs.get("schedulers", [])
-    if len(milestones) != len(children) - 1:
-        raise ConfigError(
-            f"{ctx.path}.milestones",
-            f"needs exactly {len(children) - 1} milestone(s) for {len(children)} schedulers, "
-            f"got {len(milestones)}",
-        )
+def _composite_switch(kwargs: dict[str, Any], ctx: Any) -> None:
+    """SequentialLR switches to a child with ``child._update_lr(0)``, which SequentialLR and
+    ChainedScheduler do not implement: torch raises NotImplementedError at that milestone."""
+    children, milestones = kwargs.get("schedulers", []), kwargs.get("milestones", [])
+    for i, (child, m) in enumerate(zip(children[1:], milestones, strict=False), start=1):
+        if SCHEDULERS[child["name"]].composite and 1 <= m <= ctx.budget:
+            raise ConfigError(
+                f"{ctx.path}.schedulers[{i}]",
+                f"torch cannot switch to a {child['name']} at milestone {m} (it raises "
+                "NotImplementedError there); put it first, or flatten it into this "
+                "SequentialLR",
+            )
 
 
 def _cyclic_momentum(kwargs: dict[str, Any], ctx: Any) -> None:
@@ -86,9 +87,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
         SchedulerSpec(
             "StepLR",
             (
-                Param(
-                    "step_size", "int", REQUIRED, "Period of learning rate decay.", ge=1, example=30
-                ),
+                Param("step_size", "int", REQUIRED, "Period of learning rate decay.", example=30),
                 _GAMMA,
             ),
             "epoch",
@@ -147,8 +146,6 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     "float",
                     REQUIRED,
                     "Multiplicative factor per step.",
-                    gt=0,
-                    le=1,
                     example=0.95,
                 ),
             ),
@@ -181,7 +178,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
             r"\eta_t = \text{sched}_i(t - m_{i-1}) \quad \text{for } m_{i-1} \le t < m_i",
             "Runs one scheduler until the first milestone, then the next, and so on. This is "
             "how warmup followed by cosine decay is built.",
-            checks=(_children_budget,),
+            checks=(_composite_switch,),
             composite=True,
             marks=("milestones",),
         ),
@@ -193,7 +190,6 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     "int",
                     REQUIRED,
                     "Number of steps for one half cosine.",
-                    ge=1,
                     example=100,
                 ),
                 _ETA_MIN,
@@ -236,17 +232,14 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     "min: the metric should fall (a loss); max: it should rise (accuracy).",
                     choices=("min", "max"),
                 ),
-                Param("factor", "float", 0.1, "Factor by which the rate is reduced.", gt=0, lt=1),
+                Param("factor", "float", 0.1, "Factor by which the rate is reduced.", lt=1),
                 Param(
                     "patience",
                     "int",
                     10,
                     "Steps without improvement tolerated before reducing.",
-                    ge=0,
                 ),
-                Param(
-                    "threshold", "float", 1e-4, "Smallest change that counts as improvement.", ge=0
-                ),
+                Param("threshold", "float", 1e-4, "Smallest change that counts as improvement."),
                 Param(
                     "threshold_mode",
                     "choice",
@@ -254,16 +247,15 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     "rel: relative to the best value; abs: absolute.",
                     choices=("rel", "abs"),
                 ),
-                Param("cooldown", "int", 0, "Steps to wait after a reduction.", ge=0),
+                Param("cooldown", "int", 0, "Steps to wait after a reduction."),
                 Param(
                     "min_lr",
                     "float_or_list",
                     0,
                     "Lower bound on the learning rate.",
-                    ge=0,
                     log=True,
                 ),
-                Param("eps", "float", 1e-8, "Reductions smaller than this are ignored.", ge=0),
+                Param("eps", "float", 1e-8, "Reductions smaller than this are ignored."),
                 Param(
                     "metrics",
                     "metrics",
@@ -290,7 +282,6 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     "float_or_list",
                     REQUIRED,
                     "Lower boundary of the cycle.",
-                    ge=0,
                     example=0.001,
                     log=True,
                 ),
@@ -299,19 +290,15 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     "float_or_list",
                     REQUIRED,
                     "Upper boundary of the cycle.",
-                    ge=0,
                     example=0.01,
                     log=True,
                 ),
-                Param(
-                    "step_size_up", "int", 2000, "Steps in the increasing half of a cycle.", ge=1
-                ),
+                Param("step_size_up", "int", 2000, "Steps in the increasing half of a cycle."),
                 Param(
                     "step_size_down",
                     "int",
                     None,
                     "Steps in the decreasing half (default: step_size_up).",
-                    ge=1,
                     nullable=True,
                 ),
                 Param(
@@ -321,7 +308,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     "Amplitude policy across cycles.",
                     choices=("triangular", "triangular2", "exp_range"),
                 ),
-                Param("gamma", "float", 1.0, "Decay constant for exp_range.", gt=0, le=1),
+                Param("gamma", "float", 1.0, "Decay constant for exp_range."),
                 Param(
                     "scale_mode",
                     "choice",
@@ -330,10 +317,8 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     choices=("cycle", "iterations"),
                 ),
                 Param("cycle_momentum", "bool", True, "Cycle momentum inversely to the rate."),
-                Param(
-                    "base_momentum", "float_or_list", 0.8, "Lower momentum boundary.", ge=0, le=1
-                ),
-                Param("max_momentum", "float_or_list", 0.9, "Upper momentum boundary.", ge=0, le=1),
+                Param("base_momentum", "float_or_list", 0.8, "Lower momentum boundary."),
+                Param("max_momentum", "float_or_list", 0.9, "Upper momentum boundary."),
             ),
             "batch",
             r"x = \left|\tfrac{t}{s} - 2\left\lfloor 1 + \tfrac{t}{2s} \right\rfloor + 1\right|,"
@@ -365,7 +350,6 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     "float_or_list",
                     REQUIRED,
                     "Peak learning rate.",
-                    ge=0,
                     example=0.1,
                     log=True,
                 ),
@@ -382,7 +366,6 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     "int",
                     None,
                     "With steps_per_epoch, another way to give the length.",
-                    ge=1,
                     nullable=True,
                 ),
                 Param(
@@ -390,11 +373,10 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     "int",
                     None,
                     "Batches per epoch, with epochs.",
-                    ge=1,
                     nullable=True,
                 ),
                 Param(
-                    "pct_start", "float", 0.3, "Fraction of the cycle spent warming up.", gt=0, lt=1
+                    "pct_start", "float", 0.3, "Fraction of the cycle spent warming up.", ge=0, le=1
                 ),
                 Param(
                     "anneal_strategy",
@@ -404,15 +386,14 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     choices=("cos", "linear"),
                 ),
                 Param("cycle_momentum", "bool", True, "Cycle momentum inversely to the rate."),
-                Param("base_momentum", "float_or_list", 0.85, "Lowest momentum.", ge=0, le=1),
-                Param("max_momentum", "float_or_list", 0.95, "Highest momentum.", ge=0, le=1),
-                Param("div_factor", "float", 25.0, "Initial lr = max_lr / div_factor.", gt=0),
+                Param("base_momentum", "float_or_list", 0.85, "Lowest momentum."),
+                Param("max_momentum", "float_or_list", 0.95, "Highest momentum."),
+                Param("div_factor", "float", 25.0, "Initial lr = max_lr / div_factor."),
                 Param(
                     "final_div_factor",
                     "float",
                     1e4,
                     "Final lr = initial lr / final_div_factor.",
-                    gt=0,
                 ),
                 Param(
                     "three_phase",
@@ -432,13 +413,49 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
         SchedulerSpec(
             "PolynomialLR",
             (
-                Param("total_iters", "int", 5, "Steps over which the rate decays to 0.", ge=1),
-                Param("power", "float", 1.0, "Power of the polynomial.", ge=0),
+                Param("total_iters", "int", 5, "Steps over which the rate decays to 0."),
+                Param("power", "float", 1.0, "Power of the polynomial."),
             ),
             "epoch",
             r"\eta_t = \eta_0 \left(1 - \tfrac{\min(t, T)}{T}\right)^{p}",
             "Decays the learning rate to zero along a polynomial over total_iters steps; "
             "power 1 is a straight line, as in BERT-style linear decay.",
+        ),
+        SchedulerSpec(
+            "SWALR",
+            (
+                Param(
+                    "swa_lr",
+                    "float_or_list",
+                    REQUIRED,
+                    "The learning rate SWA settles at; one per parameter group, or one for all.",
+                    example=0.05,
+                    log=True,
+                ),
+                Param(
+                    "anneal_epochs",
+                    "int",
+                    10,
+                    "Steps over which the rate anneals from its current value to swa_lr.",
+                    ge=0,
+                ),
+                Param(
+                    "anneal_strategy",
+                    "choice",
+                    "cos",
+                    "Shape of the anneal.",
+                    choices=("cos", "linear"),
+                ),
+            ),
+            "epoch",
+            r"\eta_t = \eta_{swa}\,\alpha_t + \eta_{t-1}(1 - \alpha_t), \quad "
+            r"\alpha_t = \text{anneal}(\min(1, t / T_{anneal}))",
+            "Stochastic weight averaging's schedule (torch.optim.swa_utils): anneals from "
+            "whatever the rate is when it starts to a constant swa_lr, then holds it while the "
+            "weights are averaged. The usual recipe runs a main schedule first: put both in a "
+            "SequentialLR with SWALR last and the milestone at the step where SWA starts (torch's "
+            "switch starts the anneal one step later than the docs' if/else loop does).",
+            module="swa_utils",
         ),
     ]
 }
@@ -446,7 +463,8 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
 # Parameters of torch's signatures that lrlab does not expose, and why.
 OMITTED_SCHEDULER_PARAMS: dict[str, str] = {
     "optimizer": "built by lrlab from the config's optimizer section",
-    "last_epoch": "resuming mid-schedule is not part of a fresh simulation",
+    "last_epoch": "torch's resume argument, for a scheduler rebuilt after loading a "
+    "checkpoint; a fresh simulation starts at step 0",
     "scale_fn": "a Python callable; CyclicLR's mode covers the published policies",
 }
 # Members of lr_scheduler.__all__ that are not concrete schedulers.

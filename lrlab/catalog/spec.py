@@ -85,6 +85,7 @@ class SchedulerSpec:
     composite: bool = False  # holds child schedulers
     needs_metric: bool = False  # step(metric), i.e. ReduceLROnPlateau
     takes_optimizer: bool = True  # ChainedScheduler infers it from its children
+    module: str = "lr_scheduler"  # where torch.optim keeps the class (SWALR: swa_utils)
     marks: tuple[str, ...] = ()  # params whose values are step indices worth marking on a chart
     # Who builds and steps it: torch here; "transformers"/"timm" entries are named
     # "<library>:<name>" and built, stepped and written as code by lrlab.libs.
@@ -103,7 +104,7 @@ class SchedulerSpec:
     def docs_url(self) -> str:
         if self.url:
             return self.url
-        return f"https://docs.pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.{self.name}.html"
+        return f"https://docs.pytorch.org/docs/stable/generated/torch.optim.{self.module}.{self.name}.html"
 
     def usual_step_per(self, sched: dict[str, Any] | None = None) -> str:
         """How often it is usually stepped; timm's t_in_epochs=False means every update."""
@@ -119,6 +120,7 @@ class OptimizerSpec:
     explain: str
     momentum_key: Literal["momentum", "betas"] | None = None
     omitted: dict[str, str] = field(default_factory=dict)  # torch kwargs left out, and why
+    matrices_only: bool = False  # takes 2-D parameters only (Muon): no biases in generated code
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)

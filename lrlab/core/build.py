@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
-from torch.optim import lr_scheduler
 
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
 from lrlab.core.errors import ConfigError
@@ -30,14 +29,9 @@ class SafeLambda:
 
     def __call__(self, epoch: int) -> float:
         try:
-            factor = self.expression(epoch)
+            return self.expression(epoch)
         except ExpressionError as exc:
             raise ConfigError(self.field, str(exc)) from None
-        if factor < 0:  # a negative rate turns descent into ascent: never what was meant
-            raise ConfigError(
-                self.field, f"the factor must be >= 0, got {factor:g} at epoch={epoch}"
-            )
-        return factor
 
 
 def build_optimizer(schedule: Schedule, params: Sequence[Sequence[torch.Tensor]]) -> Any:
@@ -49,10 +43,21 @@ def build_optimizer(schedule: Schedule, params: Sequence[Sequence[torch.Tensor]]
         {"params": list(p), **_torch_kwargs(spec.params, g)}
         for p, g in zip(params, schedule.param_groups, strict=True)
     ]
+    cls = getattr(torch.optim, name)
     try:
-        return getattr(torch.optim, name)(groups, **_torch_kwargs(spec.params, opt))
+        optimizer = cls(groups, **_torch_kwargs(spec.params, opt))
     except (ValueError, TypeError, RuntimeError) as exc:
         raise ConfigError("optimizer", f"torch rejected it: {exc}") from None
+    # torch checks only the constructor's defaults; a group's own values get the same checks
+    # (lrlab's safety bound: a group with lr < 0 would climb the loss).
+    for i, (p, g) in enumerate(zip(params, schedule.param_groups, strict=True)):
+        if g:
+            own = {**_torch_kwargs(spec.params, opt), **_torch_kwargs(spec.params, g)}
+            try:
+                cls([torch.zeros_like(t) for t in p], **own)
+            except (ValueError, TypeError, RuntimeError) as exc:
+                raise ConfigError(f"param_groups[{i}]", f"torch rejects it: {exc}") from None
+    return optimizer
 
 
 def build_scheduler(spec_cfg: Mapping[str, Any], optimizer: Any, path: str = "scheduler") -> Any:
@@ -79,7 +84,7 @@ def build_scheduler(spec_cfg: Mapping[str, Any], optimizer: Any, path: str = "sc
                 for i, child in enumerate(value)
             ]
         kwargs[p.name] = value
-    cls = getattr(lr_scheduler, spec.name)
+    cls = getattr(getattr(torch.optim, spec.module), spec.name)
     try:
         if spec.takes_optimizer:
             return cls(optimizer, **kwargs)

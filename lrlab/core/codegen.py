@@ -17,18 +17,24 @@ LOOP_MARKER = "# Training loop"
 def to_code(config: Mapping[str, Any] | Schedule) -> str:
     """Generate the PyTorch code that reproduces ``simulate(config)``'s trajectory.
 
+    Run as is, the script prints one line per step: the step, every group's lr and (when the
+    optimizer has one) every group's momentum, exactly the values of ``simulate(config)``.
     A dict is parsed first (:func:`lrlab.parse`), a Schedule is taken as is."""
     schedule = parse(config)
     groups = schedule.param_groups
     opt = dict(schedule.optimizer)
     opt_name = opt.pop("name")
-    kinds = {p.name: p.kind for p in OPTIMIZERS[opt_name].params}
+    opt_spec = OPTIMIZERS[opt_name]
+    kinds = {p.name: p.kind for p in opt_spec.params}
     sched = schedule.scheduler
+    bias = ", bias=False" if opt_spec.matrices_only else ""
     if len(groups) == 1 and not groups[0]:
-        model = "nn.Linear(8, 1)"
+        model = f"nn.Linear(8, 1{bias})"
         params = "model.parameters()"
     else:
-        layers = ", ".join(["nn.Linear(8, 8)"] * (len(groups) - 1) + ["nn.Linear(8, 1)"])
+        layers = ", ".join(
+            [f"nn.Linear(8, 8{bias})"] * (len(groups) - 1) + [f"nn.Linear(8, 1{bias})"]
+        )
         model = f"nn.Sequential({layers})"
         entries = [
             "{"
@@ -46,40 +52,78 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
         f"model = {model}",
         f"optimizer = optim.{opt_name}(\n    {params},{opt_args}\n)",
     ]
-    if SCHEDULERS[sched["name"]].library != "torch":  # transformers or timm
+    spec = SCHEDULERS[sched["name"]]
+    if spec.library != "torch":  # transformers or timm
         from lrlab.libs.code import library_code
 
         return library_code(sched, schedule.steps, setup, LOOP_MARKER)
     lines: list[str] = []
     used: set[str] = set()
     sched_expr = _scheduler(sched, lines, used)
-    needs_metric = SCHEDULERS[sched["name"]].needs_metric
-    unit = "epoch" if SCHEDULERS[sched["name"]].step_per == "epoch" else "batch"
+    unit = "epoch" if spec.step_per == "epoch" else "batch"
+    metric_lines = _metric_lines(sched, schedule.steps) if spec.needs_metric else []
     head = [
         *(["import math", ""] if "math." in sched_expr + "".join(lines) else []),
+        *(["import numpy as np"] if any("np." in line for line in metric_lines) else []),
         "import torch",
         "from torch import nn, optim",
-        "from torch.optim import lr_scheduler",
+        "from torch.optim import " + ", ".join(sorted(_modules(sched))),
         "",
         *setup,
         *lines,
         f"scheduler = {sched_expr}",
+        *metric_lines,
         "",
         f"{LOOP_MARKER}: one scheduler step per {unit}.",
         f"for {unit} in range({schedule.steps}):",
+        *_print_lines(unit, opt_spec.momentum_key),
         "    inputs, targets = torch.randn(32, 8), torch.randn(32, 1)  # your data",
         "    loss = nn.functional.mse_loss(model(inputs), targets)",
         "    optimizer.zero_grad()",
         "    loss.backward()",
         "    optimizer.step()  # update the weights first,",
-        "    scheduler.step(loss.item())  # then the lr (pass your validation metric)"
-        if needs_metric
+        f"    scheduler.step(metrics[{unit}])  # then the lr (pass your validation metric)"
+        if spec.needs_metric
         else "    scheduler.step()  # then the learning rate",
-        f"    print({unit}, scheduler.get_last_lr())"
-        if not needs_metric
-        else f"    print({unit}, [g['lr'] for g in optimizer.param_groups])",
     ]
     return "\n".join(head) + "\n"
+
+
+def _modules(sched: Mapping[str, Any]) -> set[str]:
+    """The torch.optim modules the scheduler tree's classes live in."""
+    out = {SCHEDULERS[sched["name"]].module}
+    for child in sched.get("schedulers") or ():
+        out |= _modules(child)
+    return out
+
+
+def _print_lines(unit: str, momentum_key: str | None) -> list[str]:
+    """What the loop prints: the values in effect for this step, as simulate() records them."""
+    out = ['    lrs = [group["lr"] for group in optimizer.param_groups]']
+    if momentum_key == "momentum":
+        out.append('    momenta = [group["momentum"] for group in optimizer.param_groups]')
+    elif momentum_key == "betas":
+        out.append('    momenta = [group["betas"][0] for group in optimizer.param_groups]')
+    out.append(f"    print({unit}, lrs{', momenta' if momentum_key else ''})")
+    return out
+
+
+def _metric_lines(sched: Mapping[str, Any], steps: int) -> list[str]:
+    """The metric series simulate() fed ReduceLROnPlateau, so the script prints the same lrs."""
+    metrics = sched["metrics"]
+    if isinstance(metrics, list):
+        return [
+            "# The metric after each step, as simulated: pass your validation loss instead.",
+            f"metrics = {metrics[:steps]!r}",
+        ]
+    m = metrics  # lrlab.core.metrics.synthetic_metric, written out
+    return [
+        "# A synthetic loss curve (as simulated): pass your validation loss instead.",
+        f"t = np.arange({steps}, dtype=np.float64)",
+        f"clean = {m['floor']!r} + ({m['start']!r} - {m['floor']!r}) * np.exp(-t / {m['decay']!r})",
+        f"noise = np.random.default_rng({m['seed']!r}).normal(0.0, {m['noise']!r}, {steps})",
+        "metrics = (clean + noise).tolist()",
+    ]
 
 
 def _scheduler(sched: Mapping[str, Any], lines: list[str], used: set[str]) -> str:
@@ -108,9 +152,9 @@ def _scheduler(sched: Mapping[str, Any], lines: list[str], used: set[str]) -> st
         args.append(f"{p.name}={text}")
     if not spec.takes_optimizer:
         args.append("optimizer=optimizer")
-    call = f"lr_scheduler.{spec.name}(" + ", ".join(args) + ")"
+    call = f"{spec.module}.{spec.name}(" + ", ".join(args) + ")"
     if len(call) > 90:
-        call = f"lr_scheduler.{spec.name}(\n" + "".join(f"    {a},\n" for a in args) + ")"
+        call = f"{spec.module}.{spec.name}(\n" + "".join(f"    {a},\n" for a in args) + ")"
     return call
 
 

@@ -134,13 +134,19 @@ def _children(value: Any, field: str, milestones: list[int] | None, ctx: Context
     if ctx.depth + 1 > MAX_NESTING:
         raise ConfigError(field, f"schedulers nest at most {MAX_NESTING} levels deep")
     if milestones is not None:  # SequentialLR: each child runs for its own segment
+        if len(milestones) != len(value) - 1:  # torch raises too; say it before the children
+            raise ConfigError(
+                field.rsplit(".", 1)[0] + ".milestones",
+                f"needs exactly {len(value) - 1} milestone(s) for {len(value)} schedulers, "
+                f"got {len(milestones)}",
+            )
         bounds = [0, *milestones, ctx.budget]
         budgets = [max(1, hi - lo) for lo, hi in itertools.pairwise(bounds)]
     else:  # ChainedScheduler: every child is stepped every time
         budgets = [ctx.budget] * len(value)
     return [
         _scheduler(dict(child), replace(ctx, path=f"{field}[{i}]", budget=b, depth=ctx.depth + 1))
-        for i, (child, b) in enumerate(zip(value, budgets, strict=False))
+        for i, (child, b) in enumerate(zip(value, budgets, strict=True))
     ]
 
 
@@ -224,15 +230,11 @@ def _int(field: str, value: Any, lo: float | None, hi: float | None, text: str =
 
 
 def _milestones(field: str, value: Any) -> list[int]:
+    # Any whole numbers, as torch takes them: MultiStepLR counts repeats (gamma ** count) and a
+    # milestone 0 applies at construction.
     if not isinstance(value, list):
         raise ConfigError(field, "must be a list of step numbers, like [30, 60, 90]")
-    out = [_int(f"{field}[{i}]", v, 1, None, ">= 1") for i, v in enumerate(value)]
-    for i in range(1, len(out)):
-        if out[i] <= out[i - 1]:
-            raise ConfigError(
-                f"{field}[{i}]", f"milestones must increase: {out[i]} follows {out[i - 1]}"
-            )
-    return out
+    return [_int(f"{field}[{i}]", v, None, None) for i, v in enumerate(value)]
 
 
 def _expression(field: str, value: Any) -> str:

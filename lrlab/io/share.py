@@ -8,6 +8,7 @@ import zlib
 from typing import Any
 
 from lrlab.core.errors import ConfigError
+from lrlab.io.jsontext import loads
 
 MAX_LINK_CHARS = 32_000
 MAX_JSON_BYTES = 256_000  # a decompressed link larger than this is refused (zip bombs)
@@ -30,8 +31,8 @@ def decode(text: str) -> Any:
             raise ConfigError("link", "the shared link holds too much data")
         if not inflater.eof:  # the checksum at the end is missing: the link was cut
             raise ValueError("truncated")
-        return json.loads(raw)
     except ConfigError:
         raise
     except (ValueError, zlib.error):
         raise ConfigError("link", "the shared link is damaged (was it cut short?)") from None
+    return loads(raw, "link", "the shared link")

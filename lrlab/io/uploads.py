@@ -4,7 +4,6 @@ one-line message."""
 from __future__ import annotations
 
 import io
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import pandas as pd
 
 from lrlab.core.config import MAX_STEPS
 from lrlab.core.errors import ConfigError
+from lrlab.io.jsontext import loads
 
 MAX_UPLOAD_BYTES = 2_000_000
 
@@ -38,9 +38,10 @@ def read_config_json(data: bytes) -> dict[str, Any]:
     if len(data) > MAX_UPLOAD_BYTES:
         raise ConfigError("upload", "the file is too large for a config")
     try:
-        config = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError("upload", f"not a JSON config ({exc})") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("upload", "the file is not UTF-8 text") from None
+    config = loads(text, "upload", "the file")
     if not isinstance(config, dict):
         raise ConfigError("upload", "the file must hold a JSON object")
     return config
@@ -54,10 +55,7 @@ def load_config(path: str) -> dict[str, Any]:
         raise ConfigError("", f"cannot read {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise ConfigError("", f"{path} is not UTF-8 text") from None
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError("", f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    config = loads(text, "", path)
     if not isinstance(config, dict):
         raise ConfigError("", f"{path} must hold a JSON object")
     return config

@@ -94,13 +94,23 @@ def apply_overrides(config: dict[str, Any], args: argparse.Namespace) -> dict[st
 def run_cancellable(work: Callable[[threading.Event], Any]) -> Any:
     """Run ``work(cancel)`` in a thread; Ctrl-C sets ``cancel`` (the job still ends cleanly and
     is stored) instead of killing it mid-write."""
-    cancel, box = threading.Event(), {}
-    worker = threading.Thread(target=lambda: box.update(r=work(cancel)))
+    cancel, done, box = threading.Event(), threading.Event(), {}
+
+    def target() -> None:
+        try:
+            box["r"] = work(cancel)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=target)
     worker.start()
+    # Wait on an Event, never in Thread.join(timeout): a Ctrl-C that interrupts join() can mark
+    # the thread finished while it still runs (CPython 3.11), and the result is then lost.
     try:
-        while worker.is_alive():
-            worker.join(0.2)
+        while not done.wait(0.2):
+            pass
     except KeyboardInterrupt:
         cancel.set()
-        worker.join()
+        done.wait()
+    worker.join()
     return box["r"]
