@@ -6,7 +6,7 @@ parameter groups), so both step exactly the same optimizer and scheduler.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -18,23 +18,34 @@ from lrlab.core.expr import ExpressionError, compile_expression
 from lrlab.core.metrics import synthetic_metric
 
 
-class SafeLambda:
-    """A user expression as the callable torch expects; errors name the config field."""
+def safe_lambda(text: str, field: str) -> Callable[[int], float]:
+    """A user expression as the plain function torch expects; errors name the config field.
 
-    def __init__(self, text: str, field: str) -> None:
-        self.expression = compile_expression(text)
-        self.field = field
+    The expression is compiled once per text (``compile_expression`` is cached) and a call
+    runs its closure directly; only a failing or negative result takes the slower path that
+    builds the message. A plain function (not an object) also keeps the scheduler's
+    ``state_dict`` free of it.
+    """
+    expression = compile_expression(text)
+    fn = expression.fn
 
-    def __call__(self, epoch: int) -> float:
+    def slow(epoch: int) -> float:
         try:
-            factor = self.expression(epoch)
+            factor = expression(epoch)
         except ExpressionError as exc:
-            raise ConfigError(self.field, str(exc)) from None
+            raise ConfigError(field, str(exc)) from None
         if factor < 0:  # a negative rate turns descent into ascent: never what was meant
-            raise ConfigError(
-                self.field, f"the factor must be >= 0, got {factor:g} at epoch={epoch}"
-            )
+            raise ConfigError(field, f"the factor must be >= 0, got {factor:g} at epoch={epoch}")
         return factor
+
+    def call(epoch: int) -> float:
+        try:
+            factor = fn(float(epoch))
+        except (ExpressionError, ArithmeticError, ValueError):
+            return slow(epoch)
+        return factor if factor >= 0 else slow(epoch)
+
+    return call
 
 
 def build_optimizer(cfg: dict[str, Any], params: Sequence[Sequence[torch.Tensor]]) -> Any:
@@ -62,9 +73,9 @@ def build_scheduler(spec_cfg: dict[str, Any], optimizer: Any, path: str = "sched
         value = spec_cfg[p.name]
         if p.kind == "lambda":
             value = (
-                [SafeLambda(v, f"{path}.{p.name}[{i}]") for i, v in enumerate(value)]
+                [safe_lambda(v, f"{path}.{p.name}[{i}]") for i, v in enumerate(value)]
                 if isinstance(value, list)
-                else SafeLambda(value, f"{path}.{p.name}")
+                else safe_lambda(value, f"{path}.{p.name}")
             )
         elif p.kind == "schedulers":
             value = [
