@@ -37,6 +37,7 @@ def run_train(args: argparse.Namespace) -> int:
     from lrlab.io.uploads import load_config
     from lrlab.train.config import validate_run
     from lrlab.train.engine import train
+    from lrlab.train.slots import default_lock_dir
     from lrlab.train.store import RunStore
 
     config = load_config(args.config)
@@ -67,6 +68,8 @@ def run_train(args: argparse.Namespace) -> int:
         elif event["type"] == "step":
             bar.update(1)
             bar.set_postfix(loss=f"{event['loss']:.3f}", lr=f"{event['lr'][0]:.3g}", refresh=False)
+        elif event["type"] == "waiting":
+            bar.write(f"lrlab: {event['message']}", file=sys.stderr)
         elif event["type"] == "epoch":
             bar.write(
                 f"epoch {event['epoch'] + 1}: test acc {event['test_acc']:.4f}, test "
@@ -76,7 +79,9 @@ def run_train(args: argparse.Namespace) -> int:
 
     cancel, box = threading.Event(), {}
     worker = threading.Thread(
-        target=lambda: box.update(r=train(config, on_event, cancel, args.data_dir))
+        target=lambda: box.update(
+            r=train(config, on_event, cancel, args.data_dir, default_lock_dir(store.path))
+        )
     )
     worker.start()
     try:

@@ -13,7 +13,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from lrlab.train.config import validate_run
 from lrlab.train.data import DatasetUnavailable, augment, load_dataset
 from lrlab.train.devices import DeviceUnavailable, device_name, resolve_device
 from lrlab.train.models import build_model, param_groups
+from lrlab.train.slots import SlotWaitCancelled, device_slot
 
 Event = dict[str, Any]
 EventSink = Callable[[Event], None]
@@ -62,8 +63,14 @@ def train(
     on_event: EventSink | None = None,
     cancel: threading.Event | None = None,
     data_dir: str | Path | None = None,
+    lock_dir: str | Path | None = None,
 ) -> RunResult:
-    """Run one training job to the end (or until cancelled) and return how it ended."""
+    """Run one training job to the end (or until cancelled) and return how it ended.
+
+    The run holds a device slot (:mod:`lrlab.train.slots`, in ``lock_dir``) from before its
+    data is loaded until it ends, so runs from every process on this machine take turns;
+    while it waits it emits ``waiting`` (and then ``acquired``) events.
+    """
     cfg = validate_run(config)
     t = cfg["train"]
     emit = on_event or (lambda _event: None)
@@ -72,11 +79,13 @@ def train(
     run = _Run(cfg, emit, cancel, result)
     started = time.perf_counter()
     try:
-        run.setup(data_dir)
+        run.setup(data_dir, lock_dir)
         run.loop()
         result.status = "completed"
     except _Stop as stop:
         result.status, result.message = stop.status, stop.message
+    except SlotWaitCancelled as exc:
+        result.status, result.message = "cancelled", str(exc)
     except DatasetUnavailable as exc:
         result.message = str(exc)
     except DeviceUnavailable as exc:
@@ -91,7 +100,10 @@ def train(
     finally:
         run.release()
     result.seconds = time.perf_counter() - started
-    emit({"type": "end", **result.as_dict()})
+    try:
+        emit({"type": "end", **result.as_dict()})
+    finally:
+        run.slot.close()  # after the end is stored, so the next run starts after it
     return result
 
 
@@ -107,10 +119,12 @@ class _Run:
             result,
         )
         self.needs_metric = SCHEDULERS[cfg["scheduler"]["name"]].needs_metric
+        self.slot = ExitStack()  # the device slot, held from setup to release
 
-    def setup(self, data_dir: str | Path | None) -> None:
+    def setup(self, data_dir: str | Path | None, lock_dir: str | Path | None) -> None:
         t = self.t
         self.device = resolve_device(t["device"])
+        self.slot.enter_context(device_slot(str(self.device), lock_dir, self.emit, self.cancel))
         self.result.device, self.result.device_name = str(self.device), device_name(self.device)
         cuda = self.device.type == "cuda"
         data = load_dataset(t["dataset"], data_dir, t["subset"], t["seed"])

@@ -18,6 +18,7 @@ from typing import Any
 from lrlab.train.config import validate_run
 from lrlab.train.devices import DeviceUnavailable, resolve_device
 from lrlab.train.engine import RunResult, train
+from lrlab.train.slots import default_lock_dir
 from lrlab.train.store import RunStore, default_db_path
 
 
@@ -35,10 +36,15 @@ class Job:
     epochs_done: int = 0
     images_per_s: float | None = None
     result: RunResult | None = None
+    waiting: str = ""  # why a dequeued job still waits: the device is busy in another process
 
     def on_event(self, event: dict[str, Any]) -> None:
         kind = event["type"]
-        if kind == "start":
+        if kind == "waiting":
+            self.status, self.waiting = "queued", event["message"]
+        elif kind == "acquired":
+            self.status, self.waiting = "running", ""
+        elif kind == "start":
             self.status, self.started, self.total_steps = "running", time.time(), event["steps"]
         elif kind == "step":
             self.steps_done = event["step"] + 1
@@ -144,7 +150,9 @@ class JobManager:
                 job.on_event(event)
 
             try:
-                result = train(job.config, fanout, job.cancel, self.data_dir)
+                result = train(
+                    job.config, fanout, job.cancel, self.data_dir, default_lock_dir(self.store.path)
+                )
             except Exception as exc:  # a config that went bad after submit, or a store error
                 result = RunResult("failed", f"{type(exc).__name__}: {exc}")
                 self.store.update_run(
