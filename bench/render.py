@@ -1,7 +1,7 @@
 """How responsive is the Explore page? Server-side rerun time and browser change-to-chart time.
 
 For schedules of 1k, 10k and 100k scheduler steps (CosineAnnealingLR stepped per batch):
-  simulate  - bare lrlab.core.simulate() of that config: the baseline, measured in the same run
+  simulate  - bare lrlab.simulate() of that config: the baseline, measured in the same run
   cold      - a full page rerun after changing the lr (a new config: simulate + figure + page)
   warm      - a rerun after toggling the log axis (the simulation comes from st.cache_data)
   browser   - in headless Chromium: from typing a new lr to the chart holding the new data

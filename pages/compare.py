@@ -173,7 +173,8 @@ for n, it in enumerate(items()):
     problem = form.errors[0] if form.errors else None
     if problem is None:
         try:
-            cfg, df = run_schedule(config)
+            schedule, df = run_schedule(config)
+            cfg = schedule.to_json()  # normalised, with steps
         except ConfigError as err:
             problem = err
     if problem is not None:

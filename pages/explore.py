@@ -2,18 +2,26 @@
 
 import copy
 import json
+from dataclasses import replace
 
 import streamlit as st
 
-from lrlab import ConfigError, simulate, to_code
+from lrlab import ConfigError, parse, to_code
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
-from lrlab.core.view import VIEW_DEFAULTS, with_view_steps
+from lrlab.core.simulate import check_builds
+from lrlab.core.view import VIEW_DEFAULTS
 from lrlab.io.uploads import read_config_json
 from lrlab.present.compare import curves_table
 from lrlab.present.figures import lr_figure, marks_for
 from lrlab.present.presets import DEFAULT_PRESET, PRESETS, preset
-from lrlab.present.teaching import get_lr_vs_last_lr, wrong_order
-from ui.common import ensure_navigation, publish_to_url, restore_from_url, run_schedule, share_link
+from ui.common import (
+    ensure_navigation,
+    publish_to_url,
+    restore_from_url,
+    run_schedule,
+    share_link,
+    teaching_overlay,
+)
 from ui.form import load_state, schedule_form
 
 ensure_navigation()
@@ -51,7 +59,7 @@ def load_upload() -> None:
         return
     try:
         config = read_config_json(upload.getvalue())
-        simulate(with_view_steps(config), steps=1)  # refuse a broken file before any widget
+        check_builds(parse(config, view=True))  # refuse a broken file before any widget
         load(config)
         st.session_state[f"{P}.preset"] = CUSTOM
         st.session_state[f"{P}.upload_error"] = ""
@@ -103,8 +111,8 @@ config["view"].update(x_axis=x_axis, log_y=log_y)
 problem = form.errors[0] if form.errors else None
 if problem is None:
     try:
-        cfg, df = run_schedule(config)
-        st.session_state[f"{P}.last_good"] = (cfg, df)
+        schedule, df = run_schedule(config)
+        st.session_state[f"{P}.last_good"] = (schedule, df)
     except ConfigError as err:
         problem = err
 if problem is not None:
@@ -114,8 +122,9 @@ if problem is not None:
     )
     if f"{P}.last_good" not in st.session_state:
         st.stop()
-    cfg, df = st.session_state[f"{P}.last_good"]
-    cfg = {**cfg, "view": {**cfg["view"], "x_axis": x_axis, "log_y": log_y}}
+    schedule, df = st.session_state[f"{P}.last_good"]
+    schedule = replace(schedule, view={**schedule.view, "x_axis": x_axis, "log_y": log_y})
+cfg = schedule.to_json()  # the normalised config: session, link, download
 
 view = cfg["view"]
 spec = SCHEDULERS[cfg["scheduler"]["name"]]
@@ -127,7 +136,7 @@ ghost = ghost_view = lesson_table = None
 ghost_name, lesson = "", None
 try:
     if teach == "order":
-        ghost, warning = wrong_order(cfg)
+        ghost, warning = teaching_overlay("order", schedule)
         ghost_name = "scheduler.step() first"
         lesson = (
             "Calling `scheduler.step()` before `optimizer.step()` skips the first value "
@@ -137,7 +146,7 @@ try:
     elif teach == "stepping":
         other = "batch" if view["step_per"] == "epoch" else "epoch"
         ghost_view = {**view, "step_per": other}
-        ghost = simulate(with_view_steps({**cfg, "view": ghost_view}))
+        _, ghost = run_schedule({**cfg, "view": ghost_view})
         ghost_name = f"stepped per {other}"
         lesson = (
             f"The same settings stepped per {other} (dashed): periods counted in "
@@ -145,7 +154,7 @@ try:
             f"{'far faster' if other == 'batch' else 'far slower'} than intended."
         )
     elif teach == "get_lr":
-        lesson_table, warning = get_lr_vs_last_lr(cfg, steps=min(cfg["steps"], 40))
+        lesson_table, warning = teaching_overlay("get_lr", schedule)
         differ = int(lesson_table["differs"].sum())
         lesson = (
             "`get_last_lr()` is the rate in effect. `get_lr()` is the scheduler's "
@@ -179,7 +188,7 @@ with about:
     )
     st.markdown(f"[torch.optim.lr_scheduler.{spec.name} documentation]({spec.docs_url})")
 with code_tab:
-    st.code(to_code(cfg), language="python")
+    st.code(to_code(schedule), language="python")
 with values_tab:
     table = curves_table([{"name": spec.name, "df": df, "view": view}]).drop(columns="schedule")
     if len(table) > TABLE_ROWS:

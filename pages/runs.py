@@ -4,8 +4,7 @@ import json
 
 import streamlit as st
 
-from lrlab.catalog import SCHEDULERS
-from lrlab.train.config import batches_per_epoch, validate_run
+from lrlab.train.config import parse_run
 from lrlab.train.figures import runs_figure
 from ui.common import ensure_navigation, manager, run_label
 
@@ -22,19 +21,9 @@ def schedule_summary(config: dict) -> str:
 
 def open_in_explore(run_id: str) -> None:
     """Show a run's schedule on Explore, laid out over the run's epochs and batches."""
-    cfg = validate_run(store.get_run(run_id)["config"])
-    train = cfg["train"]
-    schedule = {k: v for k, v in cfg.items() if k not in ("train", "steps")}
-    schedule["view"] = {
-        "epochs": train["epochs"],
-        "steps_per_epoch": batches_per_epoch(train),
-        "step_per": train["step_per"],
-    }
-    if SCHEDULERS[schedule["scheduler"]["name"]].needs_metric:
-        epochs = store.epochs(run_id)  # the metric the run really saw: its test losses
-        if len(epochs) == train["epochs"]:
-            schedule["scheduler"]["metrics"] = epochs["test_loss"].tolist()
-    st.session_state["explore.config"] = schedule
+    run = parse_run(store.get_run(run_id)["config"])
+    losses = store.epochs(run_id)["test_loss"].tolist()  # what ReduceLROnPlateau really saw
+    st.session_state["explore.config"] = run.explore_config(losses)
     st.session_state.pop("ex.optimizer", None)  # makes Explore load the remembered config
     st.session_state["explore.preset"] = "(your own)"
     st.session_state[f"{P}.goto_explore"] = True

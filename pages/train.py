@@ -7,14 +7,13 @@ import streamlit as st
 
 from lrlab import ConfigError, simulate
 from lrlab.catalog import SCHEDULERS
-from lrlab.core.view import x_values
 from lrlab.io.uploads import read_config_json
 from lrlab.present.figures import lr_figure
 from lrlab.present.presets import PRESETS, STARTER, preset
-from lrlab.train.config import TRAIN_PARAMS, batches_per_epoch, validate_run
+from lrlab.train.config import TRAIN_PARAMS, batches_per_epoch, parse_run
 from lrlab.train.data import CIFAR10_TARBALL, default_data_dir
 from lrlab.train.devices import available_devices
-from lrlab.train.figures import run_figure
+from lrlab.train.figures import planned_lr, run_figure
 from ui.common import ensure_navigation, manager
 from ui.form import ensure_param, param_widget
 
@@ -144,21 +143,10 @@ def current_run() -> dict | None:
     return run
 
 
-def planned_curve(run: dict) -> tuple | None:
-    """The simulated lr of the run's schedule, in epochs, to draw under the recorded one."""
-    try:
-        cfg = validate_run(run["config"])
-    except ConfigError:
-        return None
-    if SCHEDULERS[cfg["scheduler"]["name"]].needs_metric:
-        return None  # it depends on the test losses, known only as the run goes
-    df = simulate(cfg)
-    view = {
-        "step_per": cfg["train"]["step_per"],
-        "x_axis": "epoch",
-        "steps_per_epoch": batches_per_epoch(cfg["train"]),
-    }
-    return df, x_values(df["step"], view)
+# The live view reruns every second: parse and simulate a run's plan once, not per refresh.
+@st.cache_data(max_entries=8, show_spinner=False)
+def planned_curve(run_id: str, config_json: str) -> tuple | None:
+    return planned_lr(json.loads(config_json))
 
 
 def watch(run_id: str) -> None:
@@ -207,7 +195,7 @@ def watch(run_id: str) -> None:
             ),
         )
     steps, epochs = store.steps(run_id), store.epochs(run_id)
-    planned = planned_curve(run)
+    planned = planned_curve(run_id, json.dumps(run["config"], sort_keys=True))
     plateau = SCHEDULERS[run["config"]["scheduler"]["name"]].needs_metric
     fig = run_figure(
         steps,
@@ -250,9 +238,9 @@ with right:
                 "values and may fall outside the run."
             )
         try:
-            cfg = validate_run(run_config)
-            if not SCHEDULERS[cfg["scheduler"]["name"]].needs_metric:
-                df = simulate(cfg)
+            parsed = parse_run(run_config)  # the one validation; submit takes this value
+            if not SCHEDULERS[parsed.schedule.scheduler_name].needs_metric:
+                df = simulate(parsed.schedule)
                 view = {
                     "epochs": train["epochs"],
                     "steps_per_epoch": batches_per_epoch(train),
@@ -286,7 +274,7 @@ with right:
     ):
         try:
             run_id = jobs.submit(
-                run_config, name or f"{schedule_name} · {train['model']} · {train['dataset']}"
+                parsed, name or f"{schedule_name} · {train['model']} · {train['dataset']}"
             )
             st.session_state[f"{P}.run"] = run_id
             st.query_params["run"] = run_id

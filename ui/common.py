@@ -3,32 +3,46 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from lrlab import ConfigError, simulate
-from lrlab.core.view import with_view_steps
+from lrlab import ConfigError, Schedule, parse, simulate
 from lrlab.io.share import decode, encode
+from lrlab.present.teaching import get_lr_vs_last_lr, wrong_order
 from lrlab.train.jobs import JobManager, get_manager
 
 
 # 64 entries: a 200k-step, 16-group trajectory is ~100 MB, so the cache must stay bounded.
+# The key is the schedule's simulation key; the parsed value itself (underscore: not hashed)
+# goes to simulate() as is, so a cache miss does not validate again.
 @st.cache_data(max_entries=64, show_spinner=False)
-def _simulate_json(config_json: str) -> pd.DataFrame:
-    return simulate(json.loads(config_json))
+def _simulate(key: str, _schedule: Schedule) -> pd.DataFrame:
+    return simulate(_schedule)
 
 
-def run_schedule(config: Mapping[str, Any]) -> tuple[dict[str, Any], pd.DataFrame]:
-    """The config with steps from its view, and its trajectory (cached). Raises ConfigError."""
-    cfg = with_view_steps(config)
-    # Only what simulate() reads is the cache key: toggling the x axis or the log scale
-    # must not simulate again.
-    key = {k: cfg[k] for k in ("optimizer", "param_groups", "scheduler", "steps") if k in cfg}
-    return cfg, _simulate_json(json.dumps(key, sort_keys=True))
+def run_schedule(config: Mapping[str, Any] | Schedule) -> tuple[Schedule, pd.DataFrame]:
+    """The schedule (steps from its view; parsed once here) and its trajectory (cached).
+
+    Raises ConfigError. Toggling the x axis or the log scale does not simulate again."""
+    schedule = parse(config, view=True) if not isinstance(config, Schedule) else config
+    return schedule, _simulate(schedule.simulation_key(), schedule)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _teaching(kind: str, key: str, _schedule: Schedule) -> tuple[pd.DataFrame, str]:
+    if kind == "order":
+        return wrong_order(_schedule)
+    return get_lr_vs_last_lr(_schedule, steps=40)
+
+
+def teaching_overlay(kind: str, schedule: Schedule) -> tuple[pd.DataFrame, str]:
+    """The cached teaching overlay ``order`` (wrong_order) or ``get_lr`` (get_lr_vs_last_lr).
+
+    Raises ConfigError when torch would refuse it for this schedule."""
+    return _teaching(kind, schedule.simulation_key(), schedule)
 
 
 def _seen() -> dict[str, None]:

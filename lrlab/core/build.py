@@ -6,8 +6,8 @@ parameter groups), so both step exactly the same optimizer and scheduler.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch.optim import lr_scheduler
@@ -16,6 +16,9 @@ from lrlab.catalog import OPTIMIZERS, SCHEDULERS
 from lrlab.core.errors import ConfigError
 from lrlab.core.expr import ExpressionError, compile_expression
 from lrlab.core.metrics import synthetic_metric
+
+if TYPE_CHECKING:
+    from lrlab.core.schedule import Schedule
 
 
 def safe_lambda(text: str, field: str) -> Callable[[int], float]:
@@ -48,14 +51,14 @@ def safe_lambda(text: str, field: str) -> Callable[[int], float]:
     return call
 
 
-def build_optimizer(cfg: dict[str, Any], params: Sequence[Sequence[torch.Tensor]]) -> Any:
-    """The optimizer of ``cfg`` over ``params``, one list of tensors per parameter group."""
-    opt = dict(cfg["optimizer"])
+def build_optimizer(schedule: Schedule, params: Sequence[Sequence[torch.Tensor]]) -> Any:
+    """The schedule's optimizer over ``params``, one list of tensors per parameter group."""
+    opt = dict(schedule.optimizer)
     name = opt.pop("name")
     spec = OPTIMIZERS[name]
     groups = [
         {"params": list(p), **_torch_kwargs(spec.params, g)}
-        for p, g in zip(params, cfg["param_groups"], strict=True)
+        for p, g in zip(params, schedule.param_groups, strict=True)
     ]
     try:
         return getattr(torch.optim, name)(groups, **_torch_kwargs(spec.params, opt))
@@ -63,7 +66,7 @@ def build_optimizer(cfg: dict[str, Any], params: Sequence[Sequence[torch.Tensor]
         raise ConfigError("optimizer", f"torch rejected it: {exc}") from None
 
 
-def build_scheduler(spec_cfg: dict[str, Any], optimizer: Any, path: str = "scheduler") -> Any:
+def build_scheduler(spec_cfg: Mapping[str, Any], optimizer: Any, path: str = "scheduler") -> Any:
     """The (possibly composite) scheduler of a validated scheduler section."""
     spec = SCHEDULERS[spec_cfg["name"]]
     kwargs: dict[str, Any] = {}
@@ -94,7 +97,7 @@ def build_scheduler(spec_cfg: dict[str, Any], optimizer: Any, path: str = "sched
         raise ConfigError(path, f"torch rejected it: {exc}") from None
 
 
-def metric_values(sched_cfg: dict[str, Any], steps: int) -> list[float] | None:
+def metric_values(sched_cfg: Mapping[str, Any], steps: int) -> list[float] | None:
     """The metric ReduceLROnPlateau sees after each step, or None for other schedulers."""
     if not SCHEDULERS[sched_cfg["name"]].needs_metric:
         return None
@@ -114,6 +117,6 @@ def momenta(groups: list[dict], key: str | None) -> list[float] | None:
     return [g[key] if key == "momentum" else g[key][0] for g in groups]
 
 
-def _torch_kwargs(params: Sequence[Any], given: dict[str, Any]) -> dict[str, Any]:
+def _torch_kwargs(params: Sequence[Any], given: Mapping[str, Any]) -> dict[str, Any]:
     kinds = {p.name: p.kind for p in params}
     return {k: tuple(v) if kinds.get(k) == "float_pair" else v for k, v in given.items()}

@@ -7,21 +7,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
-from lrlab.core.config import validate
 from lrlab.core.expr import compile_expression
+from lrlab.core.schedule import Schedule, parse
 
 # Everything above this line builds the model, optimizer and scheduler; below is the loop.
 LOOP_MARKER = "# Training loop"
 
 
-def to_code(config: Mapping[str, Any]) -> str:
-    """Generate the PyTorch code that reproduces ``simulate(config)``'s trajectory."""
-    cfg = validate(config)
-    groups = cfg["param_groups"]
-    opt = dict(cfg["optimizer"])
+def to_code(config: Mapping[str, Any] | Schedule) -> str:
+    """Generate the PyTorch code that reproduces ``simulate(config)``'s trajectory.
+
+    A dict is parsed first (:func:`lrlab.parse`), a Schedule is taken as is."""
+    schedule = parse(config)
+    groups = schedule.param_groups
+    opt = dict(schedule.optimizer)
     opt_name = opt.pop("name")
     kinds = {p.name: p.kind for p in OPTIMIZERS[opt_name].params}
-    sched = cfg["scheduler"]
+    sched = schedule.scheduler
     lines: list[str] = []
     used: set[str] = set()
     sched_expr = _scheduler(sched, lines, used)
@@ -57,7 +59,7 @@ def to_code(config: Mapping[str, Any]) -> str:
         f"scheduler = {sched_expr}",
         "",
         f"{LOOP_MARKER}: one scheduler step per {unit}.",
-        f"for {unit} in range({cfg['steps']}):",
+        f"for {unit} in range({schedule.steps}):",
         "    inputs, targets = torch.randn(32, 8), torch.randn(32, 1)  # your data",
         "    loss = nn.functional.mse_loss(model(inputs), targets)",
         "    optimizer.zero_grad()",
@@ -73,7 +75,7 @@ def to_code(config: Mapping[str, Any]) -> str:
     return "\n".join(head) + "\n"
 
 
-def _scheduler(sched: dict[str, Any], lines: list[str], used: set[str]) -> str:
+def _scheduler(sched: Mapping[str, Any], lines: list[str], used: set[str]) -> str:
     """Return the constructor expression; child schedulers go into ``lines`` as variables."""
     spec = SCHEDULERS[sched["name"]]
     args = ["optimizer"] if spec.takes_optimizer else []

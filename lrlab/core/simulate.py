@@ -11,27 +11,28 @@ import pandas as pd
 import torch
 
 from lrlab.core.build import build_optimizer, build_scheduler, metric_values, momentum_key
-from lrlab.core.config import validate
+from lrlab.core.schedule import Schedule, parse
 
 
-def simulate(config: Mapping[str, Any], steps: int | None = None) -> pd.DataFrame:
+def simulate(config: Mapping[str, Any] | Schedule, steps: int | None = None) -> pd.DataFrame:
     """Step the config's real torch optimizer and scheduler and record every group's lr.
 
     One row per (step, group). Row ``(t, g)`` is ``param_groups[g]['lr']`` in effect for
     optimizer step ``t``, i.e. after ``t`` calls of ``scheduler.step()``. Columns: ``step``,
     ``group``, ``lr``, then ``momentum`` when the optimizer has one (``betas[0]`` for the Adam
     family) and ``metric`` for ReduceLROnPlateau (``metric`` at row ``t`` is what the scheduler
-    is given after step ``t``). Raises :class:`lrlab.ConfigError` for an invalid config.
+    is given after step ``t``). A dict is parsed first (:func:`lrlab.parse`), a Schedule is
+    taken as is. Raises :class:`lrlab.ConfigError` for an invalid config.
     """
-    cfg = validate(config, steps)
-    n = cfg["steps"]
-    params = [[torch.zeros(1, requires_grad=True)] for _ in cfg["param_groups"]]
+    schedule = parse(config, steps)
+    n = schedule.steps
+    params = [[torch.zeros(1, requires_grad=True)] for _ in schedule.param_groups]
     with warnings.catch_warnings():
         # Composite schedulers warn about torch internals that are not the user's concern.
         warnings.simplefilter("ignore")
-        optimizer = build_optimizer(cfg, params)
-        scheduler = build_scheduler(cfg["scheduler"], optimizer)
-        metrics = metric_values(cfg["scheduler"], n)
+        optimizer = build_optimizer(schedule, params)
+        scheduler = build_scheduler(schedule.scheduler, optimizer)
+        metrics = metric_values(schedule.scheduler, n)
         lr, momentum = _run(optimizer, scheduler, n, metrics)
     groups = len(params)
     columns: dict[str, Any] = {
@@ -46,6 +47,15 @@ def simulate(config: Mapping[str, Any], steps: int | None = None) -> pd.DataFram
     # copy=False: the columns become the frame's blocks as they are, so the peak is about one
     # DataFrame, not the arrays plus a consolidated copy (bench/simulate.py --memory).
     return pd.DataFrame(columns, copy=False)
+
+
+def check_builds(schedule: Schedule) -> None:
+    """Build the schedule's torch optimizer and scheduler once: raises ConfigError for what
+    validation cannot see but torch refuses (an upload is checked so before it is shown)."""
+    params = [[torch.zeros(1, requires_grad=True)] for _ in schedule.param_groups]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        build_scheduler(schedule.scheduler, build_optimizer(schedule, params))
 
 
 def _run(

@@ -11,37 +11,37 @@ import torch
 
 from lrlab.catalog import SCHEDULERS
 from lrlab.core.build import build_optimizer, build_scheduler, metric_values
-from lrlab.core.config import validate
 from lrlab.core.errors import ConfigError
+from lrlab.core.schedule import Schedule, parse
 
 
-def _objects(config: Mapping[str, Any]) -> tuple[dict, Any, Any]:
-    cfg = validate(config)
-    params = [[torch.zeros(1, requires_grad=True)] for _ in cfg["param_groups"]]
-    optimizer = build_optimizer(cfg, params)
-    return cfg, optimizer, build_scheduler(cfg["scheduler"], optimizer)
+def _objects(schedule: Schedule) -> tuple[Any, Any]:
+    params = [[torch.zeros(1, requires_grad=True)] for _ in schedule.param_groups]
+    optimizer = build_optimizer(schedule, params)
+    return optimizer, build_scheduler(schedule.scheduler, optimizer)
 
 
 def _first_warning(caught: list[warnings.WarningMessage]) -> str:
     return next((str(w.message) for w in caught), "")
 
 
-def wrong_order(config: Mapping[str, Any]) -> tuple[pd.DataFrame, str]:
+def wrong_order(config: Mapping[str, Any] | Schedule) -> tuple[pd.DataFrame, str]:
     """The lr each optimizer step really uses when ``scheduler.step()`` comes first.
 
     Returns the trajectory (step, group, lr) and the warning torch gives. The first value of
     the schedule is never used: every step runs one value ahead.
     """
-    if SCHEDULERS[config["scheduler"]["name"]].needs_metric:
+    schedule = parse(config)
+    if SCHEDULERS[schedule.scheduler_name].needs_metric:
         raise ConfigError(
             "scheduler",
             "ReduceLROnPlateau needs the epoch's metric, so it can only be stepped after the epoch",
         )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        cfg, optimizer, scheduler = _objects(config)
+        optimizer, scheduler = _objects(schedule)
         rows = []
-        for t in range(cfg["steps"] - 1):
+        for t in range(schedule.steps - 1):
             scheduler.step()  # the mistake: before optimizer.step()
             rows.extend((t, g, group["lr"]) for g, group in enumerate(optimizer.param_groups))
             optimizer.step()
@@ -49,21 +49,25 @@ def wrong_order(config: Mapping[str, Any]) -> tuple[pd.DataFrame, str]:
     return pd.DataFrame(rows, columns=["step", "group", "lr"]), _first_warning(order)
 
 
-def get_lr_vs_last_lr(config: Mapping[str, Any], steps: int = 12) -> tuple[pd.DataFrame, str]:
+def get_lr_vs_last_lr(
+    config: Mapping[str, Any] | Schedule, steps: int = 12
+) -> tuple[pd.DataFrame, str]:
     """``get_last_lr()`` against ``get_lr()`` called by hand, for group 0, step by step.
 
     ``get_lr()`` is the scheduler's internal update rule; called outside ``step()`` it often
-    applies the update again (torch warns). ``get_last_lr()`` is the value in effect.
+    applies the update again (torch warns). ``get_last_lr()`` is the value in effect. The
+    table holds the first ``steps`` steps of the schedule.
     """
-    cfg = dict(config, steps=min(steps, int(config.get("steps", steps))))
-    if SCHEDULERS[cfg["scheduler"]["name"]].composite:
+    schedule = parse(config)
+    steps = min(steps, schedule.steps)
+    if SCHEDULERS[schedule.scheduler_name].composite:
         raise ConfigError("scheduler", "composite schedulers have no get_lr() of their own")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        cfg, optimizer, scheduler = _objects(cfg)
-        metrics = metric_values(cfg["scheduler"], cfg["steps"])
+        optimizer, scheduler = _objects(schedule)
+        metrics = metric_values(schedule.scheduler, steps)
         rows = []
-        for t in range(cfg["steps"]):
+        for t in range(steps):
             rows.append(
                 {
                     "step": t,

@@ -35,7 +35,7 @@ def run_train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from lrlab.io.uploads import load_config
-    from lrlab.train.config import validate_run
+    from lrlab.train.config import parse_run
     from lrlab.train.engine import train
     from lrlab.train.slots import default_lock_dir
     from lrlab.train.store import RunStore
@@ -47,9 +47,9 @@ def run_train(args: argparse.Namespace) -> int:
         if value is not None:
             train_cfg[key] = value
     config["train"] = train_cfg
-    validate_run(config)  # ConfigError -> exit 2 before anything is stored
+    run = parse_run(config)  # ConfigError -> exit 2 before anything is stored
     store = RunStore(args.db)
-    run_id = store.create_run(config, args.name)
+    run_id = store.create_run(run, args.name)
     recorder = store.recorder(run_id)
     bar = tqdm(
         total=0,
@@ -80,7 +80,7 @@ def run_train(args: argparse.Namespace) -> int:
     cancel, box = threading.Event(), {}
     worker = threading.Thread(
         target=lambda: box.update(
-            r=train(config, on_event, cancel, args.data_dir, default_lock_dir(store.path))
+            r=train(run, on_event, cancel, args.data_dir, default_lock_dir(store.path))
         )
     )
     worker.start()
@@ -92,7 +92,7 @@ def run_train(args: argparse.Namespace) -> int:
         worker.join()
     bar.close()
     result = box["r"]
-    summary = {"run_id": run_id, "model": config["train"].get("model", "lenet"), **result.as_dict()}
+    summary = {"run_id": run_id, "model": run.train["model"], **result.as_dict()}
     if result.message:
         print(f"lrlab: {result.status}: {result.message}", file=sys.stderr)
     print(json.dumps(summary))

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from lrlab.catalog import SCHEDULERS, Param
 from lrlab.core.config import MAX_STEPS, Context, check_kwargs, validate
 from lrlab.core.errors import ConfigError
+from lrlab.core.schedule import Schedule, from_validated
 from lrlab.train.data import DATASET_SIZES
 from lrlab.train.models import MODELS
 
@@ -98,6 +100,54 @@ def validate_run(config: Mapping[str, Any]) -> dict[str, Any]:
     cfg = validate(schedule, steps=steps)
     cfg["train"] = train
     return cfg
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A validated run: the schedule (steps already set from the train section) and the train
+    section with its defaults filled. Treat the mapping as read-only."""
+
+    schedule: Schedule
+    train: Mapping[str, Any]
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return batches_per_epoch(self.train)
+
+    @property
+    def view(self) -> dict[str, Any]:
+        """The run laid out as Explore shows a schedule: epochs, batches and stepping."""
+        return {
+            "epochs": self.train["epochs"],
+            "steps_per_epoch": self.batches_per_epoch,
+            "step_per": self.train["step_per"],
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The normalised run config (what the store saves); parse_run() takes it back."""
+        return {**self.schedule.to_json(), "train": dict(self.train)}
+
+    def explore_config(self, test_losses: list[float] | None = None) -> dict[str, Any]:
+        """The run's schedule as an Explore config over the run's epochs and batches.
+
+        ``test_losses`` (one per epoch, what ReduceLROnPlateau really saw) replace the
+        placeholder metric when the run has them all."""
+        cfg = {k: v for k, v in self.schedule.to_json().items() if k != "steps"}
+        cfg["view"] = self.view
+        needs_metric = SCHEDULERS[self.schedule.scheduler_name].needs_metric
+        if needs_metric and test_losses is not None and len(test_losses) == self.train["epochs"]:
+            cfg["scheduler"]["metrics"] = list(test_losses)
+        return cfg
+
+
+def parse_run(config: Mapping[str, Any] | RunConfig) -> RunConfig:
+    """Validate a run config once and return its :class:`RunConfig` (a RunConfig passes
+    through). Raises :class:`ConfigError` naming the field, before any data is loaded."""
+    if isinstance(config, RunConfig):
+        return config
+    cfg = validate_run(config)
+    train = cfg.pop("train")
+    return RunConfig(from_validated(cfg), train)
 
 
 def batches_per_epoch(train: Mapping[str, Any]) -> int:

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from lrlab.catalog import SCHEDULERS
 from lrlab.core.build import build_optimizer, build_scheduler, momenta, momentum_key
-from lrlab.train.config import validate_run
+from lrlab.train.config import RunConfig, parse_run
 from lrlab.train.data import DatasetUnavailable, augment, load_dataset
 from lrlab.train.devices import DeviceUnavailable, device_name, resolve_device
 from lrlab.train.models import build_model, param_groups
@@ -59,7 +59,7 @@ class _Stop(Exception):
 
 
 def train(
-    config: Mapping[str, Any],
+    config: RunConfig | Mapping[str, Any],
     on_event: EventSink | None = None,
     cancel: threading.Event | None = None,
     data_dir: str | Path | None = None,
@@ -67,12 +67,13 @@ def train(
 ) -> RunResult:
     """Run one training job to the end (or until cancelled) and return how it ended.
 
+    A RunConfig is taken as is; a dict is parsed first (ConfigError when it is invalid).
     The run holds a device slot (:mod:`lrlab.train.slots`, in ``lock_dir``) from before its
     data is loaded until it ends, so runs from every process on this machine take turns;
     while it waits it emits ``waiting`` (and then ``acquired``) events.
     """
-    cfg = validate_run(config)
-    t = cfg["train"]
+    cfg = parse_run(config)
+    t = cfg.train
     emit = on_event or (lambda _event: None)
     cancel = cancel or threading.Event()
     result = RunResult("failed", dataset=t["dataset"])
@@ -110,15 +111,12 @@ def train(
 class _Run:
     """The state of one run; methods are the phases of :func:`train`."""
 
-    def __init__(self, cfg: dict, emit: EventSink, cancel: threading.Event, result: RunResult):
-        self.cfg, self.t, self.emit, self.cancel, self.result = (
-            cfg,
-            cfg["train"],
-            emit,
-            cancel,
-            result,
-        )
-        self.needs_metric = SCHEDULERS[cfg["scheduler"]["name"]].needs_metric
+    def __init__(
+        self, cfg: RunConfig, emit: EventSink, cancel: threading.Event, result: RunResult
+    ) -> None:
+        self.schedule, self.t = cfg.schedule, cfg.train
+        self.emit, self.cancel, self.result = emit, cancel, result
+        self.needs_metric = SCHEDULERS[self.schedule.scheduler_name].needs_metric
         self.slot = ExitStack()  # the device slot, held from setup to release
 
     def setup(self, data_dir: str | Path | None, lock_dir: str | Path | None) -> None:
@@ -133,11 +131,11 @@ class _Run:
         self.gen = torch.Generator(device=self.device).manual_seed(t["seed"])
         model = build_model(t["model"]).to(self.device)
         self.model = model.to(memory_format=torch.channels_last) if cuda else model
-        groups = param_groups(self.model, len(self.cfg["param_groups"]))
+        groups = param_groups(self.model, len(self.schedule.param_groups))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.optimizer = build_optimizer(self.cfg, groups)
-            self.scheduler = build_scheduler(self.cfg["scheduler"], self.optimizer)
+            self.optimizer = build_optimizer(self.schedule, groups)
+            self.scheduler = build_scheduler(self.schedule.scheduler, self.optimizer)
         self.autocast = torch.autocast("cuda", dtype=torch.bfloat16) if cuda else nullcontext()
         self.flush_every = 1 if self.device.type == "cpu" else 50  # .item() syncs a GPU
         n = len(self.data.train_y)

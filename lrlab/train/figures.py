@@ -10,7 +10,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from lrlab.catalog import SCHEDULERS
+from lrlab.core.errors import ConfigError
+from lrlab.core.simulate import simulate
+from lrlab.core.view import x_values
 from lrlab.present.figures import PALETTE, apply_layout, decimate
+from lrlab.train.config import RunConfig, parse_run
 
 SMOOTHING = 0.9  # TensorBoard's default exponential smoothing of the loss
 
@@ -168,3 +173,16 @@ def runs_figure(runs: Sequence[Mapping[str, Any]], x_axis: str = "epoch") -> go.
     fig.update_yaxes(type="log", row=1, col=1, exponentformat="power")
     fig.update_yaxes(tickformat=".0%", row=1, col=3)
     return apply_layout(fig, 480, None, legend_below=True)
+
+
+def planned_lr(config: RunConfig | Mapping[str, Any]) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """The simulated lr of a run's schedule and its x in epochs, to draw under the recorded
+    one; None when the config is invalid or the curve depends on the run's test losses."""
+    try:
+        run = parse_run(config)
+    except ConfigError:
+        return None
+    if SCHEDULERS[run.schedule.scheduler_name].needs_metric:
+        return None  # it depends on the test losses, known only as the run goes
+    df = simulate(run.schedule)
+    return df, x_values(df["step"], {**run.view, "x_axis": "epoch"})

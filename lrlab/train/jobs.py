@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lrlab.train.config import validate_run
+from lrlab.train.config import RunConfig, parse_run
 from lrlab.train.devices import DeviceUnavailable, resolve_device
 from lrlab.train.engine import RunResult, train
 from lrlab.train.slots import default_lock_dir
@@ -25,7 +25,7 @@ from lrlab.train.store import RunStore, default_db_path
 @dataclass
 class Job:
     run_id: str
-    config: dict[str, Any]
+    run: RunConfig
     device_key: str
     status: str = "queued"
     cancel: threading.Event = field(default_factory=threading.Event)
@@ -62,7 +62,7 @@ class Job:
             "steps_done": self.steps_done,
             "total_steps": self.total_steps,
             "epochs_done": self.epochs_done,
-            "epochs": self.config["train"]["epochs"],
+            "epochs": self.run.train["epochs"],
             "seconds_left": eta,
             "elapsed": elapsed,
             "images_per_s": self.images_per_s,
@@ -77,15 +77,16 @@ class JobManager:
         self._workers: dict[str, threading.Thread] = {}
         self._jobs: dict[str, Job] = {}
 
-    def submit(self, config: Mapping[str, Any], name: str | None = None) -> str:
-        """Validate and queue a run; returns its id. Raises ConfigError for a bad config."""
-        cfg = validate_run(config)
+    def submit(self, config: RunConfig | Mapping[str, Any], name: str | None = None) -> str:
+        """Queue a run; returns its id. A dict is parsed first (ConfigError when invalid); the
+        store saves the normalised config."""
+        run = parse_run(config)
         try:
-            key = str(resolve_device(cfg["train"]["device"]))
+            key = str(resolve_device(run.train["device"]))
         except DeviceUnavailable:
-            key = cfg["train"]["device"]  # the engine fails it at once, with the reason
-        run_id = self.store.create_run(dict(config), name)
-        job = Job(run_id, dict(config), key)
+            key = run.train["device"]  # the engine fails it at once, with the reason
+        run_id = self.store.create_run(run, name)
+        job = Job(run_id, run, key)
         with self._lock:
             self._jobs[run_id] = job
             self._queues.setdefault(key, deque()).append(job)
@@ -151,7 +152,7 @@ class JobManager:
 
             try:
                 result = train(
-                    job.config, fanout, job.cancel, self.data_dir, default_lock_dir(self.store.path)
+                    job.run, fanout, job.cancel, self.data_dir, default_lock_dir(self.store.path)
                 )
             except Exception as exc:  # a config that went bad after submit, or a store error
                 result = RunResult("failed", f"{type(exc).__name__}: {exc}")

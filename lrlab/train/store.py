@@ -14,11 +14,14 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from lrlab.train.config import RunConfig
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -102,7 +105,10 @@ class RunStore:
         return conn
 
     # -- runs ------------------------------------------------------------------------------
-    def create_run(self, config: dict[str, Any], name: str | None = None) -> str:
+    def create_run(self, config: RunConfig | Mapping[str, Any], name: str | None = None) -> str:
+        """Store a queued run; a RunConfig is saved in its normalised form (to_json)."""
+        if not isinstance(config, Mapping):  # a RunConfig (not imported: the store stays light)
+            config = config.to_json()
         run_id = uuid.uuid4().hex[:12]
         train = config.get("train", {})
         sched = config.get("scheduler", {}).get("name", "?")
