@@ -6,7 +6,8 @@ holds the new lr. Every session must get its chart and no session may show an ex
 Prints the median and worst change-to-chart time, and the time to the first chart.
 
 Bounded: at most MAX_SESSIONS sessions, a wall-clock limit (--timeout), loopback only (it
-starts its own server on 127.0.0.1 unless --url names one on this machine).
+starts its own server on 127.0.0.1 with serve.py and waits for its warm-up, unless --url
+names one on this machine).
 
     .venv/bin/python bench/load.py                  # 20 sessions, 2 edits each
     .venv/bin/python bench/load.py --sessions 4 --edits 1
@@ -102,9 +103,15 @@ def load(
         if urlparse(url).hostname not in LOOPBACK:
             raise ValueError("only a server on this machine (loopback) may be loaded")
         return asyncio.run(run_load(url, sessions, edits, timeout_s))
-    from e2e import streamlit_server
+    from e2e import server_log, streamlit_server
 
-    with streamlit_server() as local:
+    # A server as `make run` starts it (serve.py); the load starts once its warm-up is done.
+    with streamlit_server(serve=True) as local:
+        deadline = time.monotonic() + timeout_s
+        while "warm-up done" not in server_log(local).read_text():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the server's warm-up did not finish")
+            time.sleep(0.2)
         return asyncio.run(run_load(local, sessions, edits, timeout_s))
 
 
