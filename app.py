@@ -20,5 +20,8 @@ PAGES = [
     ),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
     st.Page("pages/runs.py", title="Runs", icon=":material/table_chart:", url_path="runs"),
+    st.Page(
+        "pages/sweep.py", title="Sweep", icon=":material/stacked_line_chart:", url_path="sweep"
+    ),
 ]
 st.navigation(PAGES).run()

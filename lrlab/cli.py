@@ -14,6 +14,8 @@ from typing import Any, NoReturn
 from lrlab.core.errors import ConfigError
 from lrlab.io.uploads import load_config
 from lrlab.train.cli import add_train_command
+from lrlab.train.lrfind_cli import add_find_lr_command
+from lrlab.train.sweep_cli import add_sweep_command
 
 EXIT_BAD_INPUT = 2
 
@@ -60,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", help="print the Markdown reference of the catalog")
     docs.set_defaults(run=lambda _args: sys.stdout.write(_docs()))
     add_train_command(sub)
+    add_find_lr_command(sub)
+    add_sweep_command(sub)
     return parser
 
 

@@ -186,7 +186,8 @@ with about:
         f"Usually stepped per **{spec.step_per}**. "
         f"Optimizer: {OPTIMIZERS[cfg['optimizer']['name']].explain}"
     )
-    st.markdown(f"[torch.optim.lr_scheduler.{spec.name} documentation]({spec.docs_url})")
+    where = "torch.optim.lr_scheduler." if spec.library == "torch" else ""
+    st.markdown(f"[{where}{spec.name} documentation]({spec.docs_url})")
 with code_tab:
     st.code(to_code(schedule), language="python")
 with values_tab:

@@ -94,6 +94,13 @@ st.dataframe(
     },
 )
 
+sweep_ids = runs["sweep_id"].dropna().unique().tolist()  # newest first, like the table
+if sweep_ids:
+    st.markdown(
+        "Sweeps (open with their mean ± std bands): "
+        + " · ".join(f"[{s}](sweep?sweep={s})" for s in sweep_ids[:10])
+    )
+
 # -- compare selected runs -----------------------------------------------------------------
 labels = {r["id"]: run_label(r) for r in runs.to_dict("records")}
 if f"{P}.selected" not in st.session_state:

@@ -14,6 +14,7 @@ from lrlab.train.config import TRAIN_PARAMS, batches_per_epoch, parse_run
 from lrlab.train.data import CIFAR10_TARBALL, default_data_dir
 from lrlab.train.devices import available_devices
 from lrlab.train.figures import planned_lr, run_figure
+from ui import lrfind as range_test
 from ui.common import ensure_navigation, manager
 from ui.form import ensure_param, param_widget
 
@@ -94,7 +95,9 @@ def settings(schedule: dict | None) -> dict:
         "batch_size": 64 if not cifar_here else 256,
     }
     defaults["step_per"] = (
-        SCHEDULERS[schedule["scheduler"]["name"]].step_per if schedule else "epoch"
+        SCHEDULERS[schedule["scheduler"]["name"]].usual_step_per(schedule["scheduler"])
+        if schedule
+        else "epoch"
     )
     train = {}
     cols = st.columns(3)
@@ -138,8 +141,9 @@ def current_run() -> dict | None:
     """The run this page shows: the link's or this session's, else the active job's."""
     run_id = st.query_params.get("run") or st.session_state.get(f"{P}.run")
     run = store.get_run(run_id) if run_id else None
-    if run is None and jobs.active():
-        run = store.get_run(jobs.active()[0].run_id)
+    training = [j for j in jobs.active() if j.kind == "train"]  # range tests have their section
+    if run is None and training:
+        run = store.get_run(training[0].run_id)
     return run
 
 
@@ -224,6 +228,7 @@ st.title("Train")
 left, right = st.columns([3, 2])
 with left:
     schedule, schedule_name = pick_schedule()
+    schedule = range_test.patched(schedule, schedule_name)  # a suggestion put in below
     train = settings(schedule)
 run_config = None
 with right:
@@ -290,13 +295,19 @@ with right:
     )
 
 st.divider()
+range_test.section(jobs, run_config, schedule_name)
+st.divider()
 run = current_run()
 if run:
     watched = run["id"]
     live = run["status"] in ("queued", "running")
     st.subheader("Run " + ("(live)" if live else ""))
     st.fragment(run_every=REFRESH_SECONDS if live else None)(watch)(watched)
-    other = [r for r in store.list_runs().to_dict("records") if r["id"] != watched][:20]
+    other = [
+        r
+        for r in store.list_runs().to_dict("records")
+        if r["id"] != watched and r["kind"] == "train"
+    ][:20]
     if other:
         st.caption(
             "Open another run: "

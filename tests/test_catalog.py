@@ -14,6 +14,7 @@ from lrlab.catalog import (
     OPTIMIZERS,
     REQUIRED,
     SCHEDULERS,
+    TORCH_SCHEDULERS,
 )
 
 
@@ -26,7 +27,8 @@ def signature_defaults(cls):
 
 def test_every_torch_scheduler_is_in_the_catalog():
     concrete = set(lr_scheduler.__all__) - set(ABSTRACT_SCHEDULERS)
-    assert concrete == set(SCHEDULERS)
+    assert concrete == set(TORCH_SCHEDULERS)
+    assert {s.library for s in TORCH_SCHEDULERS.values()} == {"torch"}
 
 
 def test_every_torch_optimizer_is_in_the_catalog_or_left_out_with_a_reason():
@@ -53,9 +55,9 @@ def test_every_torch_optimizer_is_in_the_catalog_or_left_out_with_a_reason():
         assert name in OPTIMIZERS
 
 
-@pytest.mark.parametrize("name", sorted(SCHEDULERS))
+@pytest.mark.parametrize("name", sorted(TORCH_SCHEDULERS))
 def test_scheduler_params_match_torch_signature(name):
-    spec, torch_params = SCHEDULERS[name], signature_defaults(getattr(lr_scheduler, name))
+    spec, torch_params = TORCH_SCHEDULERS[name], signature_defaults(getattr(lr_scheduler, name))
     ours = {p.name: p.default for p in spec.params if p.torch}
     for key, default in ours.items():
         assert key in torch_params, f"{name}.{key} is not a torch keyword"
@@ -85,9 +87,9 @@ def test_optimizer_params_match_torch_signature(name):
     assert set(torch_params) <= offered, set(torch_params) - offered
 
 
-@pytest.mark.parametrize("name", sorted(SCHEDULERS))
+@pytest.mark.parametrize("name", sorted(TORCH_SCHEDULERS))
 def test_scheduler_entries_are_complete_for_teaching(name):
-    spec = SCHEDULERS[name]
+    spec = TORCH_SCHEDULERS[name]
     assert spec.step_per in ("epoch", "batch")
     assert spec.formula.strip() and len(spec.explain) > 40
     assert spec.docs_url.endswith(f"lr_scheduler.{name}.html")

@@ -4,7 +4,7 @@ import pytest
 from test_simulate import SCHEDULER_OVERRIDES, scheduler_config
 
 from lrlab import simulate, to_code
-from lrlab.catalog import OPTIMIZERS, SCHEDULERS
+from lrlab.catalog import OPTIMIZERS, TORCH_SCHEDULERS
 from lrlab.core.codegen import LOOP_MARKER
 
 
@@ -23,7 +23,7 @@ def run_schedule_part(code, steps, metrics=None):
     return lrs
 
 
-@pytest.mark.parametrize("name", sorted(SCHEDULERS))
+@pytest.mark.parametrize("name", sorted(TORCH_SCHEDULERS))
 def test_generated_code_reproduces_simulate_for_every_scheduler(name):
     cfg = scheduler_config(name, {"name": "SGD", "lr": 0.1, "momentum": 0.9}, [{}, {"lr": 0.01}])
     df = simulate(cfg)

@@ -4,7 +4,7 @@ import pytest
 from oracle import bare_loop
 
 from lrlab import ConfigError, simulate
-from lrlab.catalog import OPTIMIZERS, SCHEDULERS, scheduler_example
+from lrlab.catalog import OPTIMIZERS, TORCH_SCHEDULERS, scheduler_example
 from lrlab.core.metrics import synthetic_metric
 
 SEED_CONFIG = {
@@ -84,12 +84,12 @@ def test_seed_article_two_group_lambda_table():
     assert list(df.columns) == ["step", "group", "lr", "momentum"]
 
 
-@pytest.mark.parametrize("name", sorted(SCHEDULERS))
+@pytest.mark.parametrize("name", sorted(TORCH_SCHEDULERS))
 def test_every_scheduler_equals_a_bare_torch_loop(name):
     assert_matches_bare_loop(scheduler_config(name))
 
 
-@pytest.mark.parametrize("name", sorted(SCHEDULERS))
+@pytest.mark.parametrize("name", sorted(TORCH_SCHEDULERS))
 def test_every_scheduler_with_two_groups_and_adam(name):
     config = scheduler_config(name, {"name": "Adam", "lr": 0.01}, [{}, {"lr": 0.001}])
     assert_matches_bare_loop(config)

@@ -20,7 +20,11 @@ from lrlab.catalog import OPTIMIZERS, SCHEDULERS, Param
 from lrlab.core.config import SYNTHETIC_METRIC
 from lrlab.core.view import VIEW_DEFAULTS
 
-CHILD_CHOICES = [n for n, s in SCHEDULERS.items() if not s.composite and not s.needs_metric]
+CHILD_CHOICES = [
+    n
+    for n, s in SCHEDULERS.items()
+    if not s.composite and not s.needs_metric and s.library == "torch"
+]
 MAX_UI_CHILDREN = 4
 METRIC_KNOBS = {
     "start": "Metric at step 0.",
@@ -61,7 +65,7 @@ def _fmt(value: Any) -> str:
 
 def _help(p: Param) -> str:
     bounds = p.bounds_text()
-    default = "required" if p.required else f"torch default {_fmt(p.default)}"
+    default = "required" if p.required else f"default {_fmt(p.default)}"
     return f"{p.help} ({default}{'; ' + bounds if bounds else ''})"
 
 
@@ -121,6 +125,12 @@ def param_widget(c: Any, p: Param, key: str, path: str, groups: int) -> Any:
         if not values:
             raise ConfigError(path, "enter a number")
         return values[0] if len(values) == 1 else values
+    if p.kind == "int_or_range":
+        text = c.text_input(
+            label, key=key, help=_help(p) + " One step, or start, end.", placeholder="not set"
+        )
+        values = _parse_numbers(text, path, whole=True)
+        return None if not values else values[0] if len(values) == 1 else values
     if p.kind == "lambda":
         texts = [
             c.text_input(
@@ -141,8 +151,8 @@ def _state_value(p: Param, value: Any, key: str, groups: int) -> dict[str, Any]:
     """Widget state for a parameter value (the inverse of param_widget)."""
     if p.kind == "float_pair":
         return {f"{key}.0": float(value[0]), f"{key}.1": float(value[1])}
-    if p.kind in ("milestones", "float_or_list"):
-        return {key: _fmt(value)}
+    if p.kind in ("milestones", "float_or_list", "int_or_range"):
+        return {key: "" if value is None else _fmt(value)}
     if p.kind == "lambda":
         texts = value if isinstance(value, list) else [value] * groups
         return {f"{key}.{g}": texts[g] if g < len(texts) else texts[-1] for g in range(groups)}
@@ -204,7 +214,8 @@ def _scheduler_form(
         "scheduler" if depth == 0 else "child scheduler",
         choices,
         key=f"{key}.name",
-        help="Any torch.optim.lr_scheduler class.",
+        help="Any torch.optim.lr_scheduler class; transformers' get_scheduler types and "
+        "timm's scheduler classes are named transformers:… and timm:…",
         # A new scheduler brings its usual stepping (CyclicLR and OneCycleLR: per batch).
         on_change=None if depth else _usual_stepping,
         args=None if depth else (form.prefix, f"{key}.name"),
@@ -379,7 +390,8 @@ def load_state(prefix: str, config: Mapping[str, Any]) -> None:
     _load_scheduler(state, f"{prefix}.sch", config["scheduler"], len(groups))
     view = {**VIEW_DEFAULTS, **(config.get("view") or {})}
     if view["step_per"] is None:
-        view["step_per"] = SCHEDULERS[config["scheduler"]["name"]].step_per
+        sched = config["scheduler"]
+        view["step_per"] = SCHEDULERS[sched["name"]].usual_step_per(sched)
     for k in ("epochs", "steps_per_epoch", "step_per"):
         state[f"{prefix}.view.{k}"] = view[k]
     for k, v in state.items():

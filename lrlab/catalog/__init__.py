@@ -1,8 +1,14 @@
 """One source of truth for every scheduler and optimizer lrlab knows."""
 
 from lrlab.catalog.optimizers import IMPLEMENTATION_FLAGS, OMITTED_OPTIMIZERS, OPTIMIZERS
-from lrlab.catalog.schedulers import ABSTRACT_SCHEDULERS, OMITTED_SCHEDULER_PARAMS, SCHEDULERS
+from lrlab.catalog.schedulers import ABSTRACT_SCHEDULERS, OMITTED_SCHEDULER_PARAMS
+from lrlab.catalog.schedulers import SCHEDULERS as TORCH_SCHEDULERS
 from lrlab.catalog.spec import REQUIRED, OptimizerSpec, Param, SchedulerSpec
+from lrlab.catalog.timm import TIMM
+from lrlab.catalog.transformers import TRANSFORMERS
+
+# torch's classes, then transformers' types and timm's classes ("<library>:<name>").
+SCHEDULERS: dict[str, SchedulerSpec] = {**TORCH_SCHEDULERS, **TRANSFORMERS, **TIMM}
 
 __all__ = [
     "ABSTRACT_SCHEDULERS",
@@ -12,6 +18,9 @@ __all__ = [
     "OPTIMIZERS",
     "REQUIRED",
     "SCHEDULERS",
+    "TIMM",
+    "TORCH_SCHEDULERS",
+    "TRANSFORMERS",
     "OptimizerSpec",
     "Param",
     "SchedulerSpec",

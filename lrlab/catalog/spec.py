@@ -31,7 +31,9 @@ Kind = Literal[
     "lambda",  # a safe expression in ``epoch``, or one per parameter group
     "schedulers",  # a list of nested scheduler configs (SequentialLR, ChainedScheduler)
     "metrics",  # lrlab's own: the metric fed to ReduceLROnPlateau
+    "int_or_range",  # one step number, or a [start, end) pair (timm's noise_range_t)
 ]
+Library = Literal["torch", "transformers", "timm"]
 
 
 @dataclass(frozen=True)
@@ -84,13 +86,30 @@ class SchedulerSpec:
     needs_metric: bool = False  # step(metric), i.e. ReduceLROnPlateau
     takes_optimizer: bool = True  # ChainedScheduler infers it from its children
     marks: tuple[str, ...] = ()  # params whose values are step indices worth marking on a chart
+    # Who builds and steps it: torch here; "transformers"/"timm" entries are named
+    # "<library>:<name>" and built, stepped and written as code by lrlab.libs.
+    library: Library = "torch"
+    url: str = ""  # the library's documentation, for non-torch entries
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
 
     @property
+    def lib_name(self) -> str:
+        """The name the library knows: the class, or transformers' lr_scheduler_type."""
+        return self.name.split(":", 1)[-1]
+
+    @property
     def docs_url(self) -> str:
+        if self.url:
+            return self.url
         return f"https://docs.pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.{self.name}.html"
+
+    def usual_step_per(self, sched: dict[str, Any] | None = None) -> str:
+        """How often it is usually stepped; timm's t_in_epochs=False means every update."""
+        if self.library == "timm" and sched is not None and sched.get("t_in_epochs") is False:
+            return "batch"
+        return self.step_per
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,10 @@ def build_optimizer(schedule: Schedule, params: Sequence[Sequence[torch.Tensor]]
 def build_scheduler(spec_cfg: Mapping[str, Any], optimizer: Any, path: str = "scheduler") -> Any:
     """The (possibly composite) scheduler of a validated scheduler section."""
     spec = SCHEDULERS[spec_cfg["name"]]
+    if spec.library != "torch":  # transformers and timm: built (lazily) by lrlab.libs
+        from lrlab.libs import build
+
+        return build(spec, spec_cfg, optimizer, path)
     kwargs: dict[str, Any] = {}
     for p in spec.params:
         if p.name not in spec_cfg or not p.torch:

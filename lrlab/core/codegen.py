@@ -24,9 +24,6 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
     opt_name = opt.pop("name")
     kinds = {p.name: p.kind for p in OPTIMIZERS[opt_name].params}
     sched = schedule.scheduler
-    lines: list[str] = []
-    used: set[str] = set()
-    sched_expr = _scheduler(sched, lines, used)
     if len(groups) == 1 and not groups[0]:
         model = "nn.Linear(8, 1)"
         params = "model.parameters()"
@@ -44,6 +41,18 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
         ]
         params = "[\n" + "\n".join(f"        {e}" for e in entries) + "\n    ]"
     opt_args = "".join(f"\n    {k}={_py(v, kinds[k])}," for k, v in opt.items())
+    setup = [
+        "# A stand-in model with one layer per parameter group: use your own.",
+        f"model = {model}",
+        f"optimizer = optim.{opt_name}(\n    {params},{opt_args}\n)",
+    ]
+    if SCHEDULERS[sched["name"]].library != "torch":  # transformers or timm
+        from lrlab.libs.code import library_code
+
+        return library_code(sched, schedule.steps, setup, LOOP_MARKER)
+    lines: list[str] = []
+    used: set[str] = set()
+    sched_expr = _scheduler(sched, lines, used)
     needs_metric = SCHEDULERS[sched["name"]].needs_metric
     unit = "epoch" if SCHEDULERS[sched["name"]].step_per == "epoch" else "batch"
     head = [
@@ -52,9 +61,7 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
         "from torch import nn, optim",
         "from torch.optim import lr_scheduler",
         "",
-        "# A stand-in model with one layer per parameter group: use your own.",
-        f"model = {model}",
-        f"optimizer = optim.{opt_name}(\n    {params},{opt_args}\n)",
+        *setup,
         *lines,
         f"scheduler = {sched_expr}",
         "",

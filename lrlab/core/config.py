@@ -86,6 +86,10 @@ def _scheduler(sched: dict[str, Any], ctx: Context) -> dict[str, Any]:
     spec = SCHEDULERS.get(sched.get("name"))
     if spec is None:
         raise ConfigError(f"{ctx.path}.name", _unknown(sched.get("name"), SCHEDULERS))
+    if spec.library != "torch" and ctx.depth:
+        raise ConfigError(
+            f"{ctx.path}.name", f"{spec.library} schedulers cannot be nested in torch composites"
+        )
     if spec.needs_metric and ctx.depth:
         raise ConfigError(
             f"{ctx.path}.name", "ReduceLROnPlateau needs a metric, so it cannot be nested"
@@ -171,6 +175,15 @@ def _value(p: Param, value: Any, field: str, ctx: Context) -> Any:
         return _expression(field, value)
     if p.kind == "metrics":
         return _metrics(field, value, ctx.budget)
+    if p.kind == "int_or_range":
+        if isinstance(value, list):
+            if len(value) != 2:
+                raise ConfigError(field, "must be one step number or a [start, end] pair")
+            lo, hi = (_int(f"{field}[{i}]", v, 0, None, ">= 0") for i, v in enumerate(value))
+            if hi <= lo:
+                raise ConfigError(f"{field}[1]", f"must be above {lo}")
+            return [lo, hi]
+        return _int(field, value, 0, None, ">= 0")
     raise AssertionError(f"unhandled kind {p.kind}")  # pragma: no cover
 
 

@@ -43,7 +43,7 @@ class Schedule:
         """``epoch`` or ``batch``: the view's stepping, else the scheduler's usual one."""
         if self.view and self.view.get("step_per"):
             return self.view["step_per"]
-        return SCHEDULERS[self.scheduler_name].step_per
+        return SCHEDULERS[self.scheduler_name].usual_step_per(self.scheduler)
 
     def to_json(self) -> dict[str, Any]:
         """The normalised config as a fresh JSON-able dict."""

@@ -52,7 +52,7 @@ def view_of(config: Mapping[str, Any]) -> dict[str, Any]:
     }
     if view["step_per"] is None:
         spec = SCHEDULERS.get((config.get("scheduler") or {}).get("name"))
-        view["step_per"] = spec.step_per if spec else "epoch"
+        view["step_per"] = spec.usual_step_per(config["scheduler"]) if spec else "epoch"
     if scheduler_steps(view) > MAX_STEPS:
         raise ConfigError(
             "view.epochs",

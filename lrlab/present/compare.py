@@ -11,7 +11,17 @@ import pandas as pd
 from lrlab.core.view import x_values
 
 TO_10PCT, BUDGET = "iters to ≤10% of peak", "lr budget (Σ over iters)"
-SUMMARY_COLUMNS = ["schedule", "lr start", "lr peak", "lr end", TO_10PCT, BUDGET, "changes"]
+DIFFERS = "first iter ≠ #1"
+SUMMARY_COLUMNS = [
+    "schedule",
+    "lr start",
+    "lr peak",
+    "lr end",
+    TO_10PCT,
+    BUDGET,
+    "changes",
+    DIFFERS,
+]
 
 
 def summarize(df: pd.DataFrame, view: Mapping[str, Any]) -> dict[str, Any]:
@@ -33,8 +43,27 @@ def summarize(df: pd.DataFrame, view: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def per_iteration(df: pd.DataFrame, view: Mapping[str, Any]) -> np.ndarray:
+    """Group 0's lr at every optimizer iteration (a per-epoch value holds for its epoch)."""
+    lr = df.loc[df["group"] == 0, "lr"].to_numpy()
+    return np.repeat(lr, view["steps_per_epoch"]) if view["step_per"] == "epoch" else lr
+
+
+def first_difference(a: np.ndarray, b: np.ndarray) -> int | None:
+    """The first iteration where two lr curves differ beyond float rounding, or None."""
+    n = min(len(a), len(b))
+    apart = ~np.isclose(a[:n], b[:n], rtol=1e-9, atol=1e-15)
+    return int(np.argmax(apart)) if apart.any() else None
+
+
 def summary_table(items: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per schedule; the last column says where each first parts from the first
+    schedule (e.g. a timm schedule and its torch look-alike)."""
     rows = [{"schedule": it["name"], **summarize(it["df"], it["view"])} for it in items]
+    if items:
+        first = per_iteration(items[0]["df"], items[0]["view"])
+        for row, it in zip(rows[1:], items[1:], strict=True):
+            row[DIFFERS] = first_difference(first, per_iteration(it["df"], it["view"]))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lrlab.catalog import OMITTED_OPTIMIZERS, OPTIMIZERS, SCHEDULERS, Param
+from lrlab.catalog.transformers import OMITTED_TRANSFORMERS
 
 
 def _default(p: Param) -> str:
@@ -37,7 +38,7 @@ def catalog_markdown() -> str:
             "",
             f"$$ {spec.formula} $$",
             "",
-            f"Usually stepped per **{spec.step_per}**. [torch docs]({spec.docs_url})",
+            f"Usually stepped per **{spec.step_per}**. [{spec.library} docs]({spec.docs_url})",
             "",
             *_table(spec.params),
             "",
@@ -49,6 +50,7 @@ def catalog_markdown() -> str:
         "## Left out",
         "",
         *[f"- **{name}**: {why}" for name, why in OMITTED_OPTIMIZERS.items()],
+        *[f"- **transformers:{name}**: {why}" for name, why in OMITTED_TRANSFORMERS.items()],
         "",
     ]
     return "\n".join(out)

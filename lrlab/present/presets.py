@@ -121,6 +121,92 @@ PRESETS: dict[str, dict[str, Any]] = {
             "view": {"epochs": 60, "step_per": "epoch"},
         },
     },
+    "Hugging Face Trainer default (transformers:linear)": {
+        "description": "What TrainingArguments gives you untouched: AdamW at 5e-5, no weight "
+        "decay, lr_scheduler_type linear with warmup_steps 0, stepped every optimizer step "
+        "over 3 epochs.",
+        "config": {
+            "optimizer": {"name": "AdamW", "lr": 5e-5, "weight_decay": 0.0},
+            "scheduler": {"name": "transformers:linear", "num_warmup_steps": 0},
+            "view": {"epochs": 3, "steps_per_epoch": 500, "step_per": "batch"},
+        },
+    },
+    "LLM warmup-stable-decay (transformers:warmup_stable_decay)": {
+        "description": "Pretraining-style WSD: 200 warmup steps, a long stable phase at 3e-4 "
+        "and a 1-sqrt cooldown over the last 20% to a 10% floor. AdamW with betas "
+        "(0.9, 0.95) and weight decay 0.1.",
+        "config": {
+            "optimizer": {
+                "name": "AdamW",
+                "lr": 3e-4,
+                "betas": [0.9, 0.95],
+                "weight_decay": 0.1,
+            },
+            "scheduler": {
+                "name": "transformers:warmup_stable_decay",
+                "num_warmup_steps": 200,
+                "num_decay_steps": 400,
+                "decay_type": "1-sqrt",
+                "min_lr_ratio": 0.1,
+            },
+            "view": {"epochs": 2, "steps_per_epoch": 1000, "step_per": "batch"},
+        },
+    },
+    "timm ImageNet cosine (timm:CosineLRScheduler)": {
+        "description": "timm's train.py defaults: SGD at 0.1 (batch 256) with momentum 0.9 "
+        "and weight decay 2e-5, cosine over 300 epochs after 5 warmup epochs from 1e-5 "
+        "(warmup_prefix off: the cosine clock runs during warmup), stepped per epoch.",
+        "config": {
+            "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9, "weight_decay": 2e-5},
+            "scheduler": {
+                "name": "timm:CosineLRScheduler",
+                "t_initial": 300,
+                "warmup_t": 5,
+                "warmup_lr_init": 1e-5,
+            },
+            "view": {"epochs": 300, "step_per": "epoch"},
+        },
+    },
+    "timm's ImageNet cosine as torch users write it (SequentialLR)": {
+        "description": "The torch look-alike of timm's recipe: LinearLR from 1e-5 over 5 "
+        "epochs, then CosineAnnealingLR over the remaining 295. Compare it with the timm "
+        "preset: they agree through warmup and part at epoch 5.",
+        "config": {
+            "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9, "weight_decay": 2e-5},
+            "scheduler": {
+                "name": "SequentialLR",
+                "schedulers": [
+                    {"name": "LinearLR", "start_factor": 1e-4, "total_iters": 5},
+                    {"name": "CosineAnnealingLR", "T_max": 295},
+                ],
+                "milestones": [5],
+            },
+            "view": {"epochs": 300, "step_per": "epoch"},
+        },
+    },
+    "Linear decay to zero (LinearLR, the Trainer default in torch)": {
+        "description": "torch's LinearLR from the full lr to 0 over the run: the look-alike "
+        "of the Hugging Face Trainer default (they agree to float rounding).",
+        "config": {
+            "optimizer": {"name": "AdamW", "lr": 5e-5, "weight_decay": 0.0},
+            "scheduler": {
+                "name": "LinearLR",
+                "start_factor": 1.0,
+                "end_factor": 0.0,
+                "total_iters": 1500,
+            },
+            "view": {"epochs": 3, "steps_per_epoch": 500, "step_per": "batch"},
+        },
+    },
+}
+# Library presets and the torch schedule a user would write for each: Compare overlays them.
+LOOKALIKES = {
+    "timm ImageNet cosine (timm:CosineLRScheduler)": (
+        "timm's ImageNet cosine as torch users write it (SequentialLR)"
+    ),
+    "Hugging Face Trainer default (transformers:linear)": (
+        "Linear decay to zero (LinearLR, the Trainer default in torch)"
+    ),
 }
 DEFAULT_PRESET = "Cosine with linear warmup"
 STARTER = "Digits starter (one-cycle, SGD)"

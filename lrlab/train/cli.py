@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 EXIT_RUN_FAILED = 1
@@ -40,13 +41,7 @@ def run_train(args: argparse.Namespace) -> int:
     from lrlab.train.slots import default_lock_dir
     from lrlab.train.store import RunStore
 
-    config = load_config(args.config)
-    train_cfg = dict(config.get("train") or {})
-    for key in ("dataset", "model", "epochs", "device", "batch_size", "subset"):
-        value = getattr(args, key)
-        if value is not None:
-            train_cfg[key] = value
-    config["train"] = train_cfg
+    config = apply_overrides(load_config(args.config), args)
     run = parse_run(config)  # ConfigError -> exit 2 before anything is stored
     store = RunStore(args.db)
     run_id = store.create_run(run, args.name)
@@ -77,23 +72,40 @@ def run_train(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
 
-    cancel, box = threading.Event(), {}
-    worker = threading.Thread(
-        target=lambda: box.update(
-            r=train(run, on_event, cancel, args.data_dir, default_lock_dir(store.path))
-        )
+    result = run_cancellable(
+        lambda cancel: train(run, on_event, cancel, args.data_dir, default_lock_dir(store.path))
     )
-    worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(0.2)
-    except KeyboardInterrupt:  # Ctrl-C cancels cleanly and still stores the run
-        cancel.set()
-        worker.join()
     bar.close()
-    result = box["r"]
     summary = {"run_id": run_id, "model": run.train["model"], **result.as_dict()}
     if result.message:
         print(f"lrlab: {result.status}: {result.message}", file=sys.stderr)
     print(json.dumps(summary))
     return 0 if result.status == "completed" else EXIT_RUN_FAILED
+
+
+OVERRIDES = ("dataset", "model", "epochs", "device", "batch_size", "subset", "seed")
+
+
+def apply_overrides(config: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """The config with the train-section flags given on the command line put in."""
+    train_cfg = dict(config.get("train") or {})
+    for key in OVERRIDES:
+        value = getattr(args, key, None)
+        if value is not None:
+            train_cfg[key] = value
+    return {**config, "train": train_cfg}
+
+
+def run_cancellable(work: Callable[[threading.Event], Any]) -> Any:
+    """Run ``work(cancel)`` in a thread; Ctrl-C sets ``cancel`` (the job still ends cleanly and
+    is stored) instead of killing it mid-write."""
+    cancel, box = threading.Event(), {}
+    worker = threading.Thread(target=lambda: box.update(r=work(cancel)))
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        cancel.set()
+        worker.join()
+    return box["r"]

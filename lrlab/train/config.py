@@ -83,7 +83,7 @@ def validate_run(config: Mapping[str, Any]) -> dict[str, Any]:
     sched = config.get("scheduler")
     spec = SCHEDULERS.get(sched.get("name")) if isinstance(sched, Mapping) else None
     if train["step_per"] is None:
-        train["step_per"] = spec.step_per if spec else "epoch"
+        train["step_per"] = spec.usual_step_per(sched) if spec else "epoch"
     batches = batches_per_epoch(train)
     steps = train["epochs"] * (batches if train["step_per"] == "batch" else 1)
     if steps > MAX_STEPS:

@@ -13,7 +13,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping
-from contextlib import ExitStack, nullcontext
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,10 @@ import torch
 import torch.nn.functional as F
 
 from lrlab.catalog import SCHEDULERS
-from lrlab.core.build import build_optimizer, build_scheduler, momenta, momentum_key
+from lrlab.core.build import build_scheduler, momenta, momentum_key
 from lrlab.train.config import RunConfig, parse_run
-from lrlab.train.data import DatasetUnavailable, augment, load_dataset
-from lrlab.train.devices import DeviceUnavailable, device_name, resolve_device
-from lrlab.train.models import build_model, param_groups
+from lrlab.train.devices import resolve_device
+from lrlab.train.setup import describe, failure_message, prepare
 from lrlab.train.slots import SlotWaitCancelled, device_slot
 
 Event = dict[str, Any]
@@ -87,17 +86,8 @@ def train(
         result.status, result.message = stop.status, stop.message
     except SlotWaitCancelled as exc:
         result.status, result.message = "cancelled", str(exc)
-    except DatasetUnavailable as exc:
-        result.message = str(exc)
-    except DeviceUnavailable as exc:
-        result.message = str(exc)
-    except torch.cuda.OutOfMemoryError:
-        result.message = (
-            f"the GPU ran out of memory at batch size {t['batch_size']}: lower the batch size "
-            "or use a smaller model"
-        )
-    except Exception as exc:  # a bug or an odd platform: report it, keep the process alive
-        result.message = f"training failed: {type(exc).__name__}: {exc}"
+    except Exception as exc:  # no data, no device, OOM or a bug: report it, keep the process
+        result.message = failure_message(exc, t["batch_size"])
     finally:
         run.release()
     result.seconds = time.perf_counter() - started
@@ -114,31 +104,25 @@ class _Run:
     def __init__(
         self, cfg: RunConfig, emit: EventSink, cancel: threading.Event, result: RunResult
     ) -> None:
-        self.schedule, self.t = cfg.schedule, cfg.train
+        self.cfg, self.schedule, self.t = cfg, cfg.schedule, cfg.train
         self.emit, self.cancel, self.result = emit, cancel, result
         self.needs_metric = SCHEDULERS[self.schedule.scheduler_name].needs_metric
         self.slot = ExitStack()  # the device slot, held from setup to release
 
     def setup(self, data_dir: str | Path | None, lock_dir: str | Path | None) -> None:
-        t = self.t
-        self.device = resolve_device(t["device"])
-        self.slot.enter_context(device_slot(str(self.device), lock_dir, self.emit, self.cancel))
-        self.result.device, self.result.device_name = str(self.device), device_name(self.device)
-        cuda = self.device.type == "cuda"
-        data = load_dataset(t["dataset"], data_dir, t["subset"], t["seed"])
-        self.data = data.to(self.device)
-        torch.manual_seed(t["seed"])
-        self.gen = torch.Generator(device=self.device).manual_seed(t["seed"])
-        model = build_model(t["model"]).to(self.device)
-        self.model = model.to(memory_format=torch.channels_last) if cuda else model
-        groups = param_groups(self.model, len(self.schedule.param_groups))
+        device = str(resolve_device(self.t["device"]))
+        self.slot.enter_context(device_slot(device, lock_dir, self.emit, self.cancel))
+        setup = prepare(self.cfg, data_dir)
+        self.setup_ = setup
+        self.device, self.data, self.gen = setup.device, setup.data, setup.gen
+        self.model, self.optimizer, self.autocast = setup.model, setup.optimizer, setup.autocast
+        self.result.device, self.result.device_name = describe(self.device)
+        groups = self.optimizer.param_groups
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.optimizer = build_optimizer(self.schedule, groups)
             self.scheduler = build_scheduler(self.schedule.scheduler, self.optimizer)
-        self.autocast = torch.autocast("cuda", dtype=torch.bfloat16) if cuda else nullcontext()
         self.flush_every = 1 if self.device.type == "cpu" else 50  # .item() syncs a GPU
-        n = len(self.data.train_y)
+        t, n = self.t, len(self.data.train_y)
         self.batches = math.ceil(n / t["batch_size"])
         self.total_steps = self.batches * t["epochs"]
         self.emit(
@@ -170,12 +154,10 @@ class _Run:
             correct = torch.zeros((), device=self.device, dtype=torch.int64)
             for b in range(self.batches):
                 idx = perm[b * t["batch_size"] : (b + 1) * t["batch_size"]]
-                x, y = self._batch(idx)
+                x, y = self.setup_.batch(idx)
                 lrs = [g["lr"] for g in groups]
                 moms = momenta(groups, key)
-                with self.autocast:
-                    out = self.model(x)
-                    loss = F.cross_entropy(out, y, label_smoothing=t["label_smoothing"])
+                loss, out = self.setup_.loss(x, y)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
@@ -198,14 +180,6 @@ class _Run:
                     sched.step(self.result.test_loss)
                 else:
                     sched.step()
-
-    def _batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.data.normalize(self.data.train_x[idx])
-        if self.t["augment"]:
-            x = augment(x, self.data.pad, self.data.flip, self.gen)
-        if self.device.type == "cuda":
-            x = x.contiguous(memory_format=torch.channels_last)
-        return x, self.data.train_y[idx]
 
     def _flush(self, pending: list, epoch: int) -> None:
         if not pending:
@@ -278,7 +252,7 @@ class _Run:
         )
 
     def release(self) -> None:
-        for name in ("model", "optimizer", "scheduler", "data"):
+        for name in ("model", "optimizer", "scheduler", "data", "setup_"):
             self.__dict__.pop(name, None)
         if torch.cuda.is_available():
             torch.cuda.empty_cache()

@@ -1,4 +1,4 @@
-"""The job runner: training happens here, outside any Streamlit script run.
+"""The job runner: training and LR range tests happen here, outside any Streamlit script run.
 
 One process-wide :class:`JobManager` per run database owns a worker thread per device and a
 FIFO queue, so one job trains at a time on each device. Pages only submit, cancel and watch;
@@ -18,6 +18,8 @@ from typing import Any
 from lrlab.train.config import RunConfig, parse_run
 from lrlab.train.devices import DeviceUnavailable, resolve_device
 from lrlab.train.engine import RunResult, train
+from lrlab.train.lrcurve import RangeOptions, parse_options
+from lrlab.train.lrfind import find_lr, range_config
 from lrlab.train.slots import default_lock_dir
 from lrlab.train.store import RunStore, default_db_path
 
@@ -35,7 +37,10 @@ class Job:
     steps_done: int = 0
     epochs_done: int = 0
     images_per_s: float | None = None
-    result: RunResult | None = None
+    result: Any = None  # a RunResult, or a RangeResult for a range test
+    kind: str = "train"  # or "range_test"
+    options: RangeOptions | None = None  # a range test's
+    epochs: int = 0  # from the start event (a range test's repeats)
     waiting: str = ""  # why a dequeued job still waits: the device is busy in another process
 
     def on_event(self, event: dict[str, Any]) -> None:
@@ -46,6 +51,7 @@ class Job:
             self.status, self.waiting = "running", ""
         elif kind == "start":
             self.status, self.started, self.total_steps = "running", time.time(), event["steps"]
+            self.epochs = event["epochs"]
         elif kind == "step":
             self.steps_done = event["step"] + 1
         elif kind == "epoch":
@@ -62,7 +68,7 @@ class Job:
             "steps_done": self.steps_done,
             "total_steps": self.total_steps,
             "epochs_done": self.epochs_done,
-            "epochs": self.run.train["epochs"],
+            "epochs": self.epochs or self.run.train["epochs"],
             "seconds_left": eta,
             "elapsed": elapsed,
             "images_per_s": self.images_per_s,
@@ -81,12 +87,39 @@ class JobManager:
         """Queue a run; returns its id. A dict is parsed first (ConfigError when invalid); the
         store saves the normalised config."""
         run = parse_run(config)
+        return self._enqueue(run, run, name, "train", None)
+
+    def submit_range_test(
+        self,
+        config: RunConfig | Mapping[str, Any],
+        options: RangeOptions | Mapping[str, Any] | None = None,
+        name: str | None = None,
+    ) -> str:
+        """Validate and queue an LR range test (stored with kind 'range_test', its config with
+        a ``range_test`` section holding the options); returns its id."""
+        opts = options if isinstance(options, RangeOptions) else parse_options(options)
+        run = range_config(config)
+        given = config.to_json() if isinstance(config, RunConfig) else dict(config)
+        stored = {**given, "range_test": opts.as_dict()}
+        name = name or f"range test · {run.train['model']} · {run.train['dataset']}"
+        return self._enqueue(run, stored, name, "range_test", opts)
+
+    def _enqueue(
+        self,
+        run: RunConfig,
+        stored: RunConfig | dict[str, Any],
+        name: str | None,
+        kind: str,
+        options: RangeOptions | None,
+    ) -> str:
         try:
             key = str(resolve_device(run.train["device"]))
         except DeviceUnavailable:
             key = run.train["device"]  # the engine fails it at once, with the reason
-        run_id = self.store.create_run(run, name)
-        job = Job(run_id, run, key)
+        run_id = self.store.create_run(stored, name)
+        if kind != "train":
+            self.store.update_run(run_id, kind=kind)
+        job = Job(run_id, run, key, kind=kind, options=options)
         with self._lock:
             self._jobs[run_id] = job
             self._queues.setdefault(key, deque()).append(job)
@@ -151,9 +184,11 @@ class JobManager:
                 job.on_event(event)
 
             try:
-                result = train(
-                    job.run, fanout, job.cancel, self.data_dir, default_lock_dir(self.store.path)
-                )
+                locks = default_lock_dir(self.store.path)
+                if job.kind == "range_test":
+                    result = find_lr(job.run, job.options, fanout, job.cancel, self.data_dir, locks)
+                else:
+                    result = train(job.run, fanout, job.cancel, self.data_dir, locks)
             except Exception as exc:  # a config that went bad after submit, or a store error
                 result = RunResult("failed", f"{type(exc).__name__}: {exc}")
                 self.store.update_run(

@@ -142,6 +142,8 @@ class RunStore:
             return None
         run = dict(row)
         run["config"] = json.loads(run["config"])
+        if run.get("result"):
+            run["result"] = json.loads(run["result"])
         return run
 
     def list_runs(self) -> pd.DataFrame:
@@ -277,6 +279,9 @@ class Recorder:
             )
         elif kind == "end":
             self.flush()
+            extra = {}
+            if event.get("result") is not None:  # a range test's curve and suggestions
+                extra["result"] = json.dumps({**event["result"], "run_id": self.run_id})
             self.store.update_run(
                 self.run_id,
                 status=event["status"],
@@ -290,6 +295,7 @@ class Recorder:
                 epochs_done=event["epochs"],
                 device=event["device"] or None,
                 device_name=event["device_name"] or None,
+                **extra,
             )
 
     def flush(self, **run_fields: Any) -> None:

@@ -1,0 +1,236 @@
+"""Sweep: several schedules × several seeds, then means with their spread. The sweep runs in
+the server's sweep runner (worker processes); the page only starts, stops and watches."""
+
+import json
+import os
+
+import streamlit as st
+
+from lrlab import ConfigError
+from lrlab.present.presets import PRESETS, STARTER, preset
+from lrlab.train.config import TRAIN_PARAMS
+from lrlab.train.sweep import (
+    epoch_bands,
+    list_sweeps,
+    sweep_epochs,
+    sweep_lr_curves,
+    sweep_report,
+    sweep_runs,
+)
+from lrlab.train.sweep_figures import sweep_figure
+from lrlab.train.sweep_jobs import get_sweep_jobs
+from ui.common import ensure_navigation, manager
+from ui.form import ensure_param, param_widget
+
+ensure_navigation()
+
+P = "sw"
+REFRESH_SECONDS = 1.0
+SETTINGS = ("dataset", "model", "epochs", "batch_size", "subset", "device")
+DEFAULTS = {"dataset": "digits", "epochs": 3, "batch_size": 64, "subset": 600, "device": "cpu"}
+store = manager().store
+jobs = get_sweep_jobs(store)
+
+
+def schedule_choices() -> dict[str, dict]:
+    """Compare's schedules (this session), then the presets: name -> schedule config."""
+    out = {f"Compare: {it['name']}": it["config"] for it in st.session_state.get("cmp.items") or []}
+    out.update({name: preset(name) for name in PRESETS})
+    return out
+
+
+def build_spec(chosen: dict[str, dict], seeds: int, train: dict) -> dict:
+    variants = []
+    for name, config in chosen.items():
+        variant = {
+            k: v for k, v in config.items() if k in ("scheduler", "optimizer", "param_groups")
+        }
+        variants.append({"label": name.removeprefix("Compare: "), **variant})
+    return {"base": {"train": train}, "variants": variants, "seeds": list(range(seeds))}
+
+
+def start(spec: dict, workers: int) -> None:
+    try:
+        sweep_id = jobs.start(spec, workers)
+        st.session_state[f"{P}.sweep"] = sweep_id
+        st.query_params["sweep"] = sweep_id
+        st.session_state.pop(f"{P}.error", None)
+    except ConfigError as err:
+        st.session_state[f"{P}.error"] = str(err)
+
+
+def new_sweep() -> None:
+    choices = schedule_choices()
+    compare = [n for n in choices if n.startswith("Compare: ")]
+    st.session_state.setdefault(f"{P}.schedules", compare[:8] or [STARTER, "Exponential decay"])
+    names = st.multiselect(
+        "schedules",
+        list(choices),
+        key=f"{P}.schedules",
+        max_selections=12,
+        help="The schedules on Compare (this session) and the presets.",
+    )
+    cols = st.columns(4)
+    seeds = cols[0].number_input("seeds", 1, 20, 3, key=f"{P}.seeds")
+    cores = os.cpu_count() or 1
+    workers = cols[1].number_input(
+        "workers",
+        1,
+        max(1, cores),
+        min(2, cores),
+        key=f"{P}.workers",
+        help=f"Runs at once; each gets {cores} ÷ workers torch threads.",
+    )
+    train = {}
+    params = [p for p in TRAIN_PARAMS if p.name in SETTINGS]
+    grid = st.columns(3)
+    for i, p in enumerate(params):
+        key = f"{P}.train.{p.name}"
+        ensure_param(p, DEFAULTS.get(p.name, p.default), key)
+        train[p.name] = param_widget(grid[i % 3], p, key, f"train.{p.name}", 1)
+    spec = build_spec({n: choices[n] for n in names}, int(seeds), train)
+    runs = len(names) * int(seeds)
+    cols[2].metric("runs", runs)
+    cols[3].download_button(
+        "Sweep file (JSON)",
+        json.dumps(spec, indent=2),
+        "lrlab-sweep.json",
+        "application/json",
+        key=f"{P}.spec",
+        help="Run the same sweep from a shell or on Ray: python -m lrlab "
+        "sweep lrlab-sweep.json --backend ray",
+    )
+    st.button(
+        "Start sweep",
+        type="primary",
+        disabled=not names,
+        key=f"{P}.start",
+        on_click=start,
+        args=(spec, int(workers)),
+    )
+    if st.session_state.get(f"{P}.error"):
+        st.error(f"This sweep cannot start: {st.session_state[f'{P}.error']}")
+
+
+def watch(sweep_id: str) -> None:
+    runs = sweep_runs(store, sweep_id)
+    live = jobs.running(sweep_id)
+    if jobs.error(sweep_id):
+        st.error(f"The sweep could not run: {jobs.error(sweep_id)}")
+    if runs.empty:
+        if live:
+            st.info("Starting the sweep's worker processes…")
+            st.session_state[f"{P}.was_live"] = True
+        else:
+            st.warning(f"No sweep {sweep_id} in the run store.")
+        return
+    final = runs["status"].isin(["completed", "cancelled", "diverged", "failed", "interrupted"])
+    head = st.columns([4, 1])
+    head[0].progress(
+        float(final.mean()),
+        text=f"{int(final.sum())}/{len(runs)} runs finished" + (" · running" if live else ""),
+    )
+    if live:
+        head[1].button("Stop sweep", key=f"{P}.stop", on_click=jobs.cancel, args=(sweep_id,))
+    report = sweep_report(store, sweep_id)
+    labels = list(dict.fromkeys(runs["label"]))
+    epochs = sweep_epochs(store, sweep_id)
+    fig = sweep_figure(
+        epoch_bands(epochs), report["summary"], sweep_lr_curves(store, sweep_id), labels
+    )
+    st.plotly_chart(fig, width="stretch", key=f"{P}.chart")
+    left, right = st.columns([3, 2])
+    table = runs[["label", "seed", "status", "test_accuracy", "seconds", "message", "id"]]
+    left.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key=f"{P}.runs",
+        column_config={
+            "test_accuracy": st.column_config.NumberColumn("test acc", format="percent"),
+            "seconds": st.column_config.NumberColumn("s", format="%.1f"),
+        },
+    )
+    summary = [{k: v for k, v in s.items() if k != "runs"} for s in report["summary"]]
+    right.dataframe(
+        summary,
+        hide_index=True,
+        width="stretch",
+        key=f"{P}.summary",
+        column_config={
+            k: st.column_config.NumberColumn(k.replace("_test_accuracy", ""), format="percent")
+            for k in ("mean_test_accuracy", "std_test_accuracy", "ci95_low", "ci95_high")
+        },
+    )
+    right.caption(
+        "Mean, sample std and Student-t 95% interval of the final test accuracy "
+        "over each schedule's completed runs."
+    )
+    out = st.columns(4)
+    out[0].download_button(
+        "Summary (JSON)",
+        json.dumps(report, indent=2, default=str),
+        f"{sweep_id}.json",
+        "application/json",
+        key=f"{P}.dl_json",
+    )
+    out[1].download_button(
+        "Runs (CSV)",
+        table.to_csv(index=False),
+        f"{sweep_id}-runs.csv",
+        "text/csv",
+        key=f"{P}.dl_runs",
+    )
+    out[2].download_button(
+        "Per epoch (CSV)",
+        epochs.to_csv(index=False),
+        f"{sweep_id}-epochs.csv",
+        "text/csv",
+        key=f"{P}.dl_epochs",
+    )
+    spec = jobs.spec(sweep_id)
+    if spec is not None:
+        out[3].download_button(
+            "Sweep file (JSON)",
+            json.dumps(spec, indent=2),
+            f"{sweep_id}-sweep.json",
+            "application/json",
+            key=f"{P}.dl_spec",
+        )
+    if live:
+        st.session_state[f"{P}.was_live"] = True
+    elif st.session_state.pop(f"{P}.was_live", False):
+        st.rerun()  # it just ended: redraw once without the timer
+
+
+st.title("Sweep")
+st.caption(
+    "Which schedule trains better? Train each one over several seeds and compare means "
+    "with their spread; one run per schedule is noise."
+)
+shown = st.query_params.get("sweep") or st.session_state.get(f"{P}.sweep")
+sweeps = list_sweeps(store)
+with st.expander("New sweep", expanded=not shown):
+    new_sweep()
+if len(sweeps):
+    ids = sweeps["sweep_id"].tolist()
+    by_id = sweeps.set_index("sweep_id")
+    if shown in ids:
+        st.session_state[f"{P}.open"] = shown  # a link or a new sweep moves the box
+    st.selectbox(
+        "open a sweep",
+        ids,
+        key=f"{P}.open",
+        on_change=lambda: st.query_params.update(sweep=st.session_state[f"{P}.open"]),
+        format_func=lambda s: (
+            f"{s} · {by_id.loc[s, 'labels']} schedules · "
+            f"{by_id.loc[s, 'done']}/{by_id.loc[s, 'runs']} runs"
+        ),
+    )
+    shown = shown if shown in ids else st.session_state[f"{P}.open"]
+if shown:
+    live = jobs.running(shown)
+    st.subheader(f"Sweep {shown}" + (" (live)" if live else ""))
+    st.fragment(run_every=REFRESH_SECONDS if live else None)(watch)(shown)
+else:
+    st.caption("No sweep yet: pick schedules and seeds above and start one.")

@@ -1,0 +1,110 @@
+"""transformers and timm schedules in the real app, in headless Chromium."""
+
+import pytest
+from e2e import (
+    ROOT,
+    chart_traces,
+    launch_browser,
+    screenshot,
+    set_number,
+    streamlit_server,
+    wait_for_app,
+)
+from playwright.sync_api import sync_playwright
+from test_browser import open_page
+
+from lrlab import simulate
+from lrlab.core.view import with_view_steps
+from lrlab.present.presets import preset
+
+pytestmark = pytest.mark.browser
+TIMM = "timm ImageNet cosine (timm:CosineLRScheduler)"
+TORCH = "timm's ImageNet cosine as torch users write it (SequentialLR)"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    db = tmp_path_factory.mktemp("db") / "runs.sqlite"
+    with streamlit_server({"LRLAB_DB": str(db)}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = launch_browser(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def choose(page, label, option):
+    """Pick a selectbox option by typing it: long lists only render the visible options."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_for_app(page)
+
+
+def explore(page, server):
+    page.goto(server)  # the home page registers the navigation first
+    wait_for_app(page)
+    open_page(page, f"{server}/explore")
+
+
+def test_explore_a_transformers_schedule(page, server):
+    explore(page, server)
+    choose(page, "scheduler", "transformers:warmup_stable_decay")
+    set_number(page, "num_warmup_steps", 1000)
+    set_number(page, "num_decay_steps", 3000)
+    page.wait_for_function(
+        "() => document.querySelector('.js-plotly-plot')._fullData[0].y[0] === 0",
+        timeout=60_000,
+    )
+    y = chart_traces(page)[0]["y"]
+    assert y[0] == 0 and max(y) == pytest.approx(0.1)  # transformers' warmup starts at 0
+    assert y[-1] < 0.01  # and the cosine decay ends near 0
+    assert page.get_by_text("transformers:warmup_stable_decay documentation").count() == 1
+    assert "Traceback" not in page.content()
+    screenshot(page, "explore-transformers-wsd")
+
+
+def test_explore_a_timm_schedule(page, server):
+    explore(page, server)
+    choose(page, "preset", TIMM)
+    page.wait_for_function(
+        "() => document.querySelector('.js-plotly-plot')._fullData[0].y.length === 300",
+        timeout=60_000,
+    )
+    y = chart_traces(page)[0]["y"]
+    assert y == pytest.approx(simulate(with_view_steps(preset(TIMM)))["lr"].tolist())
+    assert y[5] < 0.1  # warmup_prefix off: the cosine has already run for 5 epochs
+    screenshot(page, "explore-timm-cosine")
+
+
+def test_compare_overlays_timm_and_transformers_on_torch(page, server):
+    page.goto(server)
+    wait_for_app(page)
+    open_page(page, f"{server}/compare")
+    for name in (TIMM, TORCH, "Hugging Face Trainer default (transformers:linear)"):
+        choose(page, "from", name)
+        page.get_by_role("button", name="Add", exact=True).click()
+        wait_for_app(page)
+    page.wait_for_function(
+        "() => document.querySelector('.js-plotly-plot').data.length === 5", timeout=60_000
+    )
+    names = [t["name"] for t in chart_traces(page)]
+    assert names[2:] == [TIMM, TORCH, "Hugging Face Trainer default (transformers:linear)"]
+    assert "Traceback" not in page.content()
+    screenshot(page, "compare-timm-torch-transformers")
+    page.get_by_text("Summary", exact=True).scroll_into_view_if_needed()
+    screenshot(page, "compare-summary")

@@ -1,0 +1,126 @@
+"""The Train page's "Find a learning rate" section: options, the job, its figure, and the
+buttons that put the suggestion into the page's schedule. Decisions live in lrlab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from lrlab import ConfigError
+from lrlab.train.jobs import JobManager
+from lrlab.train.lrcurve import MAX_ITERS, MAX_REPEATS, METHODS, MODES, apply_lr, peak_target
+from lrlab.train.lrfind_figure import HOW_TO_READ, METHOD_NAMES, live_result, range_test_figure
+
+P = "tr.rt"
+PATCH = "tr.lr_patch"
+REFRESH_SECONDS = 1.0
+HELP = (
+    "The LR range test trains from the run's initial weights for a few steps while the lr "
+    "rises geometrically from the first to the last value, one batch per step, and stops "
+    "when the smoothed loss passes 4x its minimum. Each parameter group's lr is multiplied "
+    "by the same factor, so their ratios are kept (the lr shown is group 0's). Measured as "
+    "one-cycle max_lr on Digits/LeNet over 4 seeds: steepest (torch-lr-finder) tends to be too "
+    "high, near the edge of divergence; valley (fastai) too low and the most seed-dependent; "
+    "minimum/10 a little low but the most stable. Use several seeds to see the spread."
+)
+
+
+def patched(schedule: dict | None, name: str) -> dict | None:
+    """The picked schedule with a suggestion put in by the buttons below (for this schedule)."""
+    patch = st.session_state.get(PATCH)
+    if not schedule or not patch or patch["schedule"] != name:
+        return schedule
+    out = apply_lr(schedule, patch["lr"], patch["target"])
+    cols = st.columns([4, 1])
+    field = "max_lr" if patch["target"] == "peak" and peak_target(schedule) == "max_lr" else "lr"
+    cols[0].info(f"{field} set to {patch['lr']:.3g} from the LR range test.")
+    cols[1].button("undo", key=f"{P}.undo", on_click=st.session_state.pop, args=(PATCH, None))
+    return out
+
+
+def options() -> dict[str, Any]:
+    cols = st.columns(6)
+    return {
+        "start_lr": cols[0].number_input(
+            "start lr", min_value=1e-12, value=1e-7, format="%.1e", key=f"{P}.start_lr"
+        ),
+        "end_lr": cols[1].number_input(
+            "end lr", min_value=1e-12, value=10.0, format="%.1e", key=f"{P}.end_lr"
+        ),
+        "iters": cols[2].number_input(
+            "iterations", min_value=2, max_value=MAX_ITERS, value=100, key=f"{P}.iters"
+        ),
+        "mode": cols[3].selectbox("ramp", MODES, key=f"{P}.mode"),
+        "repeats": cols[4].number_input(
+            "seeds", min_value=1, max_value=MAX_REPEATS, value=1, key=f"{P}.repeats"
+        ),
+        "method": cols[5].selectbox(
+            "method", METHODS, key=f"{P}.method", format_func=lambda m: METHOD_NAMES[m]
+        ),
+    }
+
+
+def section(jobs: JobManager, run_config: dict | None, schedule_name: str) -> None:
+    st.subheader("Find a learning rate", help=HELP)
+    opts = options()
+    if st.button("Find a learning rate", key=f"{P}.start", disabled=run_config is None):
+        try:
+            run_id = jobs.submit_range_test(run_config, opts)
+            st.session_state[P] = run_id
+            st.query_params["rt"] = run_id
+        except ConfigError as err:
+            st.error(str(err))
+    run_id = st.query_params.get("rt") or st.session_state.get(P)
+    run = jobs.store.get_run(run_id) if run_id else None
+    if run is None or run.get("kind") != "range_test":
+        st.caption("Runs a short range test on this model and data; the result is stored.")
+        return
+    live = run["status"] in ("queued", "running")
+    st.fragment(run_every=REFRESH_SECONDS if live else None)(watch)(jobs, run_id, schedule_name)
+
+
+def watch(jobs: JobManager, run_id: str, schedule_name: str) -> None:
+    run = jobs.store.get_run(run_id)
+    job = jobs.job(run_id)
+    status = job.status if job else run["status"]
+    if status in ("queued", "running"):
+        head = st.columns([4, 1])
+        progress = job.progress() if job else None
+        if progress:
+            head[0].progress(
+                progress["fraction"],
+                text=f"range test · step {progress['steps_done']}/{progress['total_steps']}",
+            )
+        head[1].button("Stop", key=f"{P}.stop", on_click=jobs.cancel, args=(run_id,))
+    result = run.get("result") or live_result(jobs.store.steps(run_id))
+    st.plotly_chart(range_test_figure(result), width="stretch", key=f"{P}.chart")
+    st.caption(HOW_TO_READ)
+    if status == "failed" or (status == "cancelled" and not result.get("suggested_lr")):
+        st.error(f"The range test {status}: {run['message']}")
+    lr = result.get("suggested_lr")
+    if lr:
+        spread = result.get("suggested_lr_spread") or {}
+        extra = (
+            f" (median of {spread['n']} seeds, {spread['min']:.3g} to {spread['max']:.3g})"
+            if spread.get("n", 1) > 1
+            else ""
+        )
+        st.success(f"Suggested learning rate: **{lr:.3g}**{extra}.")
+        cols = st.columns(2)
+        for col, target, label in (
+            (cols[0], "lr", "use as lr"),
+            (cols[1], "peak", "use as max_lr"),
+        ):
+            if col.button(
+                label,
+                key=f"{P}.use_{target}",
+                help="Sets the optimizer's lr"
+                if target == "lr"
+                else "Sets one-cycle's max_lr, warmup + cosine's peak (the optimizer lr), "
+                "otherwise the optimizer's lr",
+            ):
+                st.session_state[PATCH] = {"lr": lr, "target": target, "schedule": schedule_name}
+                st.rerun()  # the whole page: the schedule above changes
+    if job and status in ("queued", "running") and job.done.is_set():
+        st.rerun()
