@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 .PHONY: run test format docs bench browser
 
 run: $(VENV)/.runtime  ## install and start the app on its defaults
-	$(BIN)/streamlit run app.py
+	$(BIN)/python serve.py
 
 test: $(VENV)/.dev browser  ## install what the tests need and run the whole suite
 	$(BIN)/ruff check .

@@ -5,6 +5,11 @@ For schedules of 1k, 10k and 100k scheduler steps (CosineAnnealingLR stepped per
   cold      - a full page rerun after changing the lr (a new config: simulate + figure + page)
   warm      - a rerun after toggling the log axis (the simulation comes from st.cache_data)
   browser   - in headless Chromium: from typing a new lr to the chart holding the new data
+Compare (issue 11): 8 schedules of 10k steps; the rerun after editing one schedule's lr
+  against one bare simulate() (target: under 0.3 s on a quiet machine: only the edited
+  schedule is simulated again).
+First visit (issue 11): a fresh `python serve.py` server; once its warm-up has finished, the
+  first Explore visit's time to chart against a later (warm) visit in a new tab (target 1.5x).
 Run: .venv/bin/python bench/render.py [--no-browser]
 """
 
@@ -64,6 +69,89 @@ def server_side(steps: int, repeats: int) -> tuple[float, float, float]:
     return t_sim, statistics.median(cold), statistics.median(warm)
 
 
+def compare_state(steps: int = 10_000, count: int = 8) -> dict:
+    item = {
+        "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+        "scheduler": {"name": "CosineAnnealingLR", "T_max": steps},
+        "view": {"step_per": "batch"},
+    }
+    return {
+        "items": [
+            {
+                "name": f"s{i}",
+                "color": "blue",
+                "config": {**item, "optimizer": {**item["optimizer"], "lr": 0.1 + 0.01 * i}},
+            }
+            for i in range(count)
+        ],
+        "view": {"epochs": steps // 100, "steps_per_epoch": 100},
+    }
+
+
+def compare_rerun(repeats: int) -> tuple[float, float]:
+    state = compare_state()
+    one = {
+        **state["items"][0]["config"],
+        "view": {"epochs": 100, "steps_per_epoch": 100, "step_per": "batch"},
+    }
+    t_sim = min(timed(lambda: simulate(with_view_steps(one))) for _ in range(repeats))
+    at = AppTest.from_file(str(ROOT / "pages" / "compare.py"), default_timeout=300)
+    at.query_params["s"] = encode(state)
+    at.run()
+    assert not at.exception, at.exception
+    edits = []
+    for i in range(repeats):
+        at.number_input(key="cmp3.opt.SGD.lr").set_value(0.5 + 0.01 * i)
+        edits.append(timed(at.run))
+    assert not at.exception, at.exception
+    return t_sim, min(edits)
+
+
+def first_visit(repeats: int) -> tuple[float, float]:
+    """Seconds to the chart for the first Explore visit of a fresh, warmed-up server, and the
+    best of later visits in new tabs."""
+    from e2e import launch_browser, server_log, streamlit_server, wait_for_app
+    from playwright.sync_api import sync_playwright
+
+    def visit(browser, url: str) -> float:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        start = time.perf_counter()
+        page.goto(f"{url}/explore")
+        page.wait_for_selector(".js-plotly-plot", timeout=300_000)
+        wait_for_app(page)
+        took = time.perf_counter() - start
+        page.close()
+        return took
+
+    with streamlit_server(serve=True) as url, sync_playwright() as p:
+        deadline = time.monotonic() + 300
+        while "warm-up done" not in server_log(url).read_text():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the warm-up did not finish")
+            time.sleep(0.2)
+        browser = launch_browser(p)
+        first = visit(browser, url)
+        warm = min(visit(browser, url) for _ in range(repeats))
+        browser.close()
+    return first, warm
+
+
+def report_compare(repeats: int) -> None:
+    t_sim, edit = compare_rerun(repeats)
+    print(
+        f"Compare, 8 x 10k steps: edit one schedule {edit:.3f} s "
+        f"({edit / t_sim:.1f}x one simulate of {t_sim:.3f} s)"
+    )
+
+
+def report_first_visit(repeats: int) -> None:
+    first, warm = first_visit(repeats)
+    print(
+        f"first Explore visit after start {first:.3f} s, warm visit {warm:.3f} s: "
+        f"{first / warm:.2f}x"
+    )
+
+
 def browser_times(repeats: int) -> dict[int, float]:
     from e2e import launch_browser, streamlit_server, wait_for_app
     from playwright.sync_api import sync_playwright
@@ -104,7 +192,14 @@ def main() -> None:
     )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--only", choices=("compare", "first-visit"))
     args = parser.parse_args()
+    if args.only != "compare" and not args.no_browser:
+        report_first_visit(args.repeats)
+    if args.only != "first-visit":
+        report_compare(args.repeats)
+    if args.only:
+        return
     browser = {} if args.no_browser else browser_times(args.repeats)
     print(f"median of {args.repeats}; seconds (ratio to the bare simulate of the same config)")
     print(f"{'steps':>8}{'simulate':>10}{'cold rerun':>16}{'warm rerun':>16}{'browser':>16}")

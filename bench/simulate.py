@@ -3,12 +3,22 @@
 Baselines, for 100,000 steps of each scheduler:
   bare  - the loop a user would write: optimizer.step(); scheduler.step(); read every lr
   floor - one optimizer.step(), then scheduler.step() alone each step (nothing recorded)
-Target: simulate() at most 2x the floor. Run: .venv/bin/python bench/simulate.py [--steps N]
+Target: simulate() at most 2x the floor.
+
+Also (issue 11, scale):
+  lambda  - one call of a compiled lambda string (lrlab.core.build.safe_lambda) against the
+            same expression as a Python lambda; and simulate() of LambdaLR with 16 groups
+            against the floor of torch's LambdaLR with those Python lambdas (targets: 3x, 2x)
+  memory  - peak traced memory (tracemalloc, fresh subprocess) of simulate() for 200k steps x
+            16 groups against the returned DataFrame's size (target: 1.5x)
+Run: .venv/bin/python bench/simulate.py [--steps N] [--only lambda|memory|schedulers]
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import subprocess
 import sys
 import time
 import warnings
@@ -19,6 +29,29 @@ from torch.optim import lr_scheduler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lrlab import simulate
+from lrlab.core.build import safe_lambda
+
+GROUPS = 16
+# The same expressions as lambda strings and as Python lambdas (written out, never eval'ed).
+LAMBDAS = {
+    "0.95 ** epoch": lambda epoch: 0.95**epoch,
+    "min(1, (epoch + 1) / 100) * 0.5 * (1 + cos(pi * epoch / 1000))": lambda epoch: (
+        min(1, (epoch + 1) / 100) * 0.5 * (1 + math.cos(math.pi * epoch / 1000))
+    ),
+}
+MEMORY_SCRIPT = """
+import sys, tracemalloc
+sys.path.insert(0, {root!r})
+from lrlab import simulate
+cfg = {{"optimizer": {{"name": "SGD", "lr": 0.1, "momentum": 0.9}},
+       "param_groups": [{{"lr": 0.1 / (i + 1)}} for i in range({groups})],
+       "scheduler": {{"name": "CosineAnnealingLR", "T_max": 1000}}, "steps": {steps}}}
+simulate(dict(cfg, steps=10))  # imports and first builds outside the measurement
+tracemalloc.start()
+df = simulate(cfg)
+current, peak = tracemalloc.get_traced_memory()
+print(peak, df.memory_usage(index=True, deep=True).sum(), len(df))
+"""
 
 CASES = {
     "CosineAnnealingLR": ({"name": "CosineAnnealingLR", "T_max": 1000}, {"T_max": 1000}),
@@ -59,13 +92,71 @@ def best_of(fn, repeats: int) -> float:
     return min(times)
 
 
+def per_call(repeats: int) -> None:
+    print(f"lambda per call (1000 epochs, best of {repeats})")
+    for text, py in LAMBDAS.items():
+        safe = safe_lambda(text, "bench")
+        epochs = range(1000)
+        t_py = best_of(lambda: [py(e) for e in epochs], repeats)  # noqa: B023
+        t_safe = best_of(lambda: [safe(e) for e in epochs], repeats)  # noqa: B023
+        print(
+            f"  {text[:40]:<42}python {t_py * 1e6:>7.0f} ns  lrlab {t_safe * 1e6:>7.0f} ns"
+            f"  {t_safe / t_py:>5.2f}x"
+        )
+
+
+def lambda_groups(steps: int, repeats: int) -> None:
+    text, py = next(iter(LAMBDAS.items()))
+
+    def lambda_floor() -> None:
+        params = [{"params": [torch.zeros(1, requires_grad=True)]} for _ in range(GROUPS)]
+        opt = torch.optim.SGD(params, lr=0.1, momentum=0.9)
+        sched = lr_scheduler.LambdaLR(opt, [py] * GROUPS)
+        opt.step()
+        for _ in range(steps):
+            sched.step()
+
+    cfg = {
+        "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+        "param_groups": [{} for _ in range(GROUPS)],
+        "scheduler": {"name": "LambdaLR", "lr_lambda": [text] * GROUPS},
+        "steps": steps,
+    }
+    t_floor = best_of(lambda_floor, repeats)
+    t_sim = best_of(lambda: simulate(cfg), repeats)
+    print(
+        f"LambdaLR x {GROUPS} groups, {steps} steps: floor (Python lambdas) {t_floor:.3f} s, "
+        f"simulate (lambda strings) {t_sim:.3f} s, {t_sim / t_floor:.2f}x"
+    )
+
+
+def memory(steps: int = 200_000, groups: int = GROUPS) -> None:
+    script = MEMORY_SCRIPT.format(
+        root=str(Path(__file__).resolve().parent.parent), groups=groups, steps=steps
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    peak, size, rows = (int(v) for v in out.stdout.split())
+    print(
+        f"memory {steps} steps x {groups} groups ({rows} rows): peak {peak / 2**20:.0f} MiB, "
+        f"DataFrame {size / 2**20:.0f} MiB, {peak / size:.2f}x"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", choices=("lambda", "memory", "schedulers"))
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     print(f"{args.steps} steps, best of {args.repeats}; torch {torch.__version__}")
+    if args.only in (None, "memory"):
+        memory()
+    if args.only in (None, "lambda"):
+        per_call(args.repeats * 3)
+        lambda_groups(min(args.steps, 20_000), args.repeats)
+    if args.only not in (None, "schedulers"):
+        return
     print(
         f"{'scheduler':<20}{'floor s':>9}{'bare s':>9}{'simulate s':>12}"
         f"{'sim/floor':>11}{'sim/bare':>10}"

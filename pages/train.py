@@ -182,7 +182,12 @@ def watch(run_id: str, live_at_render: bool) -> None:
             args=(run_id,),
             width="stretch",
         )
-    if status == "queued":
+    if status == "queued" and (job is None or job.waiting):
+        st.info(
+            (job.waiting if job else run["message"] or "Queued")
+            + ". Runs take turns on a device across every process on this machine."
+        )
+    elif status == "queued":
         position = jobs.queue_position(run_id)
         busy = next((j for j in jobs.active() if j.status == "running"), None)
         st.info(

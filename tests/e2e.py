@@ -30,6 +30,10 @@ CHROMIUM_ARGS = [
 ]
 
 
+def server_log(url: str) -> Path:
+    return ROOT / "artifacts" / f"streamlit-{url.rsplit(':', 1)[1]}.log"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -37,17 +41,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run `streamlit run app.py` on loopback; yields the base URL."""
+def streamlit_server(env: dict[str, str] | None = None, serve: bool = False) -> Iterator[str]:
+    """Run `streamlit run app.py` (or, with ``serve``, `python serve.py`, which warms up at
+    server start) on loopback; yields the base URL. The log is ``server_log(url)``."""
     port = free_port()
+    (ROOT / "artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "artifacts" / f"streamlit-{port}.log", "w")  # noqa: SIM115
+    launch = ["serve.py"] if serve else ["-m", "streamlit", "run", "app.py"]
     proc = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
+            *launch,
             "--server.port",
             str(port),
             "--server.address",

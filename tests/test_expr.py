@@ -119,3 +119,27 @@ def test_package_never_evaluates_text_as_code():
                 names = [a.name for a in node.names] + [getattr(node, "module", "") or ""]
                 for banned in ("sympy", "numexpr", "asteval", "simpleeval"):
                     assert not any(n.startswith(banned) for n in names), path
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0.95 ** epoch",
+        "min(1, (epoch + 1) / 100) * 0.5 * (1 + cos(pi * epoch / 1000))",
+        "2 * 3 + epoch - (4 - 1) * epoch / 7",
+        "max(0.1, 1 - epoch / 10, 0.2, epoch % 3)",
+        "-(epoch // 2) + +sqrt(epoch + 1) - exp(-epoch / 5)",
+        "epoch ** 0.5 * log(10) / (1 + epoch)",
+    ],
+)
+def test_folded_and_specialised_closures_agree_with_python(text):
+    expr = compile_expression(text)
+    rendered = expr.to_python()
+    for epoch in range(40):
+        assert expr(epoch) == pytest.approx(eval(rendered, {"math": math}, {"epoch": epoch}))
+
+
+def test_compiled_once_per_text():
+    assert compile_expression("epoch / 7 + 1") is compile_expression("epoch / 7 + 1")
+    with pytest.raises(ExpressionError, match="as text"):
+        compile_expression(["epoch"])

@@ -101,3 +101,34 @@ def test_small_multiples_keep_the_legend_off_the_panel_titles():
     items.append({"name": "seeds", "color": "#000000", "df": simulate(cfg), "view": cfg["view"]})
     fig = compare_figure(items, layout="grid")
     assert fig.layout.showlegend and fig.layout.legend.y < 0  # below the panels
+
+
+def test_figures_from_the_cached_layout_are_independent_and_match_plotly():
+    # Figures start from one cached layout per shape; changing one must not leak into the next.
+    cfg = with_view_steps(
+        {
+            "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+            "param_groups": [{}, {"lr": 0.01}],
+            "scheduler": {"name": "OneCycleLR", "max_lr": 0.1},
+            "view": {"epochs": 100, "steps_per_epoch": 1, "step_per": "batch"},
+        }
+    )
+    df = simulate(cfg)
+    marks = [(30, "drop"), (60, "drop"), (90, "drop")]
+    first = lr_figure(df, cfg["view"], marks=marks, title="first")
+    first.update_layout(height=999, title_text="changed")
+    first.layout.annotations[0].text = "changed"
+    second = lr_figure(df, cfg["view"], marks=marks)
+    assert second.layout.height == 580 and second.layout.title.text is None
+    assert "changed" not in {a.text for a in second.layout.annotations}
+    # One dotted line per mark in each of the two panels (lr, momentum), one label each.
+    assert len(second.layout.shapes) == 3 * 2
+    assert [a.text for a in second.layout.annotations][-3:] == ["drop"] * 3
+    assert {t.yaxis for t in second.data} == {"y", "y2"}
+    assert second.layout.template.layout.paper_bgcolor == "white"  # plotly_white
+    colors = [t.line.color for t in second.data]  # lr then momentum of each group
+    assert len(colors) == 4 and colors[0] == colors[1] != colors[2] == colors[3]
+    # Plotly accepts the built figure as valid (Streamlit validates dicts the same way).
+    import plotly.graph_objects as go
+
+    go.Figure(second.to_dict())

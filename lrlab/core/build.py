@@ -6,7 +6,7 @@ parameter groups), so both step exactly the same optimizer and scheduler.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -20,18 +20,30 @@ if TYPE_CHECKING:
     from lrlab.core.schedule import Schedule
 
 
-class SafeLambda:
-    """A user expression as the callable torch expects; errors name the config field."""
+def safe_lambda(text: str, field: str) -> Callable[[int], float]:
+    """A user expression as the plain function torch expects; errors name the config field.
 
-    def __init__(self, text: str, field: str) -> None:
-        self.expression = compile_expression(text)
-        self.field = field
+    The expression is compiled once per text (``compile_expression`` is cached) and a call
+    runs its closure directly; only a failing call takes the slower path that builds the
+    message. A negative factor is torch's to take (simulate warns about a negative lr). A plain
+    function (not an object) also keeps the scheduler's ``state_dict`` free of it.
+    """
+    expression = compile_expression(text)
+    fn = expression.fn
 
-    def __call__(self, epoch: int) -> float:
+    def slow(epoch: int) -> float:
         try:
-            return self.expression(epoch)
+            return expression(epoch)
         except ExpressionError as exc:
-            raise ConfigError(self.field, str(exc)) from None
+            raise ConfigError(field, str(exc)) from None
+
+    def call(epoch: int) -> float:
+        try:
+            return fn(float(epoch))
+        except (ExpressionError, ArithmeticError, ValueError):
+            return slow(epoch)
+
+    return call
 
 
 def build_optimizer(schedule: Schedule, params: Sequence[Sequence[torch.Tensor]]) -> Any:
@@ -74,9 +86,9 @@ def build_scheduler(spec_cfg: Mapping[str, Any], optimizer: Any, path: str = "sc
         value = spec_cfg[p.name]
         if p.kind == "lambda":
             value = (
-                [SafeLambda(v, f"{path}.{p.name}[{i}]") for i, v in enumerate(value)]
+                [safe_lambda(v, f"{path}.{p.name}[{i}]") for i, v in enumerate(value)]
                 if isinstance(value, list)
-                else SafeLambda(value, f"{path}.{p.name}")
+                else safe_lambda(value, f"{path}.{p.name}")
             )
         elif p.kind == "schedulers":
             value = [

@@ -11,6 +11,7 @@ bounded by construction.
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import operator
 from collections.abc import Callable
@@ -71,11 +72,12 @@ class Expression:
         self.text = text.strip()
         self.variable = variable
         self.tree = _parse(self.text, variable)
-        self._fn = _compile(self.tree.body, variable)
+        # The raw closure: float in, float out, Python's arithmetic errors uncaught.
+        self.fn: Evaluator = _compile(self.tree.body, variable)
 
     def __call__(self, value: float) -> float:
         try:
-            result = self._fn(float(value))
+            result = self.fn(float(value))
         except ExpressionError as exc:
             raise ExpressionError(f"{exc} at {self.variable}={value}") from None
         except ZeroDivisionError:
@@ -172,13 +174,36 @@ def _finite(value: float, node: ast.AST) -> float:
     return value
 
 
+def _has_variable(node: ast.AST, variable: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == variable for n in ast.walk(node))
+
+
 def _compile(node: ast.AST, variable: str) -> Evaluator:
+    """A closure for ``node``, specialised so that one call does little Python work.
+
+    Subtrees without the variable are evaluated once here (when that fails, the failure is
+    kept for call time, so a bad constant part still reports where it happens). Operators on
+    the variable or a constant read them directly instead of calling a leaf closure.
+    """
     if isinstance(node, ast.Constant):
         try:
             value = _finite(float(node.value), node)
         except OverflowError:
             raise ExpressionError(f"number too large ({_where(node)})") from None
         return lambda _x: value
+    if not _has_variable(node, variable) and not isinstance(node, ast.Name):
+        fn = _compile_node(node, variable)
+        try:
+            value = fn(0.0)
+        except (ExpressionError, ArithmeticError, ValueError):
+            return fn
+        return lambda _x: value
+    return _compile_node(node, variable)
+
+
+def _compile_node(node: ast.AST, variable: str) -> Evaluator:
+    if isinstance(node, ast.Constant):
+        return _compile(node, variable)
     if isinstance(node, ast.Name):
         if node.id == variable:
             return lambda x: x
@@ -187,17 +212,98 @@ def _compile(node: ast.AST, variable: str) -> Evaluator:
             return lambda _x: const
         raise ExpressionError(f"function '{node.id}' must be called ({_where(node)})")
     if isinstance(node, ast.UnaryOp):
-        op, operand = _UNARY[type(node.op)], _compile(node.operand, variable)
-        return lambda x: op(operand(x))
+        operand = _compile(node.operand, variable)
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        return lambda x: -operand(x)
     if isinstance(node, ast.BinOp):
-        op, _ = _BINARY[type(node.op)]
-        left, right = _compile(node.left, variable), _compile(node.right, variable)
-        return lambda x: _finite(op(left(x), right(x)), node)
+        return _binary(node, variable)
     if isinstance(node, ast.Call):
-        fn = FUNCTIONS[node.func.id][0]
-        args = [_compile(a, variable) for a in node.args]
-        return lambda x: _finite(float(fn(*(a(x) for a in args))), node)
+        return _call(node, variable)
     raise ExpressionError(f"unsupported expression ({_where(node)})")  # pragma: no cover
+
+
+def _operand(node: ast.AST, variable: str) -> tuple[str, Evaluator | float]:
+    """('x', None) for the variable, ('c', value) for a constant, ('f', closure) otherwise."""
+    if isinstance(node, ast.Name) and node.id == variable:
+        return "x", 0.0
+    fn = _compile(node, variable)
+    if not _has_variable(node, variable):
+        try:
+            return "c", fn(0.0)
+        except (ExpressionError, ArithmeticError, ValueError):
+            pass
+    return "f", fn
+
+
+def _binary(node: ast.BinOp, variable: str) -> Evaluator:
+    op, _ = _BINARY[type(node.op)]
+    (lk, lv), (rk, rv) = _operand(node.left, variable), _operand(node.right, variable)
+    isfinite = math.isfinite
+
+    def bad() -> ExpressionError:
+        return ExpressionError(f"result is not a finite number ({_where(node)})")
+
+    # math.pow raises on overflow and exp/log/... raise or stay finite, so only the plain
+    # operators need the finiteness check that keeps every intermediate result finite.
+    kind = lk + rk
+    if kind == "xc":
+        c = rv
+
+        def f(x: float) -> float:
+            r = op(x, c)
+            if isfinite(r):
+                return r
+            raise bad()
+    elif kind == "cx":
+        c = lv
+
+        def f(x: float) -> float:
+            r = op(c, x)
+            if isfinite(r):
+                return r
+            raise bad()
+    elif kind == "fc":
+        a, c = lv, rv
+
+        def f(x: float) -> float:
+            r = op(a(x), c)
+            if isfinite(r):
+                return r
+            raise bad()
+    elif kind == "cf":
+        c, b = lv, rv
+
+        def f(x: float) -> float:
+            r = op(c, b(x))
+            if isfinite(r):
+                return r
+            raise bad()
+    else:
+        a = (lambda x: x) if lk == "x" else (lambda _x, v=lv: v) if lk == "c" else lv
+        b = (lambda x: x) if rk == "x" else (lambda _x, v=rv: v) if rk == "c" else rv
+
+        def f(x: float) -> float:
+            r = op(a(x), b(x))
+            if isfinite(r):
+                return r
+            raise bad()
+
+    return f
+
+
+def _call(node: ast.Call, variable: str) -> Evaluator:
+    fn = FUNCTIONS[node.func.id][0]
+    args = [_compile(a, variable) for a in node.args]
+    if len(args) == 1:
+        (a,) = args
+        if isinstance(node.args[0], ast.Name) and node.args[0].id == variable:
+            return lambda x: float(fn(x))
+        return lambda x: float(fn(a(x)))
+    if len(args) == 2:
+        a, b = args
+        return lambda x: float(fn(a(x), b(x)))
+    return lambda x: float(fn(*[a(x) for a in args]))
 
 
 class _PythonRenderer(ast.NodeTransformer):
@@ -210,5 +316,16 @@ class _PythonRenderer(ast.NodeTransformer):
 
 
 def compile_expression(text: str, variable: str = "epoch") -> Expression:
-    """Parse and check ``text``; raises :class:`ExpressionError` with a one-line message."""
+    """Parse and check ``text``; raises :class:`ExpressionError` with a one-line message.
+
+    Cached: validation and building compile the same text once, and an Expression is never
+    changed after it is made.
+    """
+    if not isinstance(text, str):  # also keeps unhashable values out of the cache
+        raise ExpressionError(f"expected an expression as text, got {type(text).__name__}")
+    return _compiled(text, variable)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(text: str, variable: str) -> Expression:
     return Expression(text, variable)

@@ -38,6 +38,7 @@ def run_train(args: argparse.Namespace) -> int:
     from lrlab.io.uploads import load_config
     from lrlab.train.config import parse_run
     from lrlab.train.engine import train
+    from lrlab.train.slots import default_lock_dir
     from lrlab.train.store import RunStore
 
     config = apply_overrides(load_config(args.config), args)
@@ -62,6 +63,8 @@ def run_train(args: argparse.Namespace) -> int:
         elif event["type"] == "step":
             bar.update(1)
             bar.set_postfix(loss=f"{event['loss']:.3f}", lr=f"{event['lr'][0]:.3g}", refresh=False)
+        elif event["type"] == "waiting":
+            bar.write(f"lrlab: {event['message']}", file=sys.stderr)
         elif event["type"] == "epoch":
             bar.write(
                 f"epoch {event['epoch'] + 1}: test acc {event['test_acc']:.4f}, test "
@@ -69,7 +72,9 @@ def run_train(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
 
-    result = run_cancellable(lambda cancel: train(run, on_event, cancel, args.data_dir))
+    result = run_cancellable(
+        lambda cancel: train(run, on_event, cancel, args.data_dir, default_lock_dir(store.path))
+    )
     bar.close()
     summary = {"run_id": run_id, "model": run.train["model"], **result.as_dict()}
     if result.message:

@@ -13,6 +13,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,9 @@ import torch.nn.functional as F
 from lrlab.catalog import SCHEDULERS
 from lrlab.core.build import build_scheduler, momenta, momentum_key
 from lrlab.train.config import RunConfig, parse_run
+from lrlab.train.devices import resolve_device
 from lrlab.train.setup import describe, failure_message, prepare
+from lrlab.train.slots import SlotWaitCancelled, device_slot
 
 Event = dict[str, Any]
 EventSink = Callable[[Event], None]
@@ -59,10 +62,15 @@ def train(
     on_event: EventSink | None = None,
     cancel: threading.Event | None = None,
     data_dir: str | Path | None = None,
+    lock_dir: str | Path | None = None,
 ) -> RunResult:
     """Run one training job to the end (or until cancelled) and return how it ended.
 
-    A RunConfig is taken as is; a dict is parsed first (ConfigError when it is invalid)."""
+    A RunConfig is taken as is; a dict is parsed first (ConfigError when it is invalid).
+    The run holds a device slot (:mod:`lrlab.train.slots`, in ``lock_dir``) from before its
+    data is loaded until it ends, so runs from every process on this machine take turns;
+    while it waits it emits ``waiting`` (and then ``acquired``) events.
+    """
     cfg = parse_run(config)
     t = cfg.train
     emit = on_event or (lambda _event: None)
@@ -71,17 +79,22 @@ def train(
     run = _Run(cfg, emit, cancel, result)
     started = time.perf_counter()
     try:
-        run.setup(data_dir)
+        run.setup(data_dir, lock_dir)
         run.loop()
         result.status = "completed"
     except _Stop as stop:
         result.status, result.message = stop.status, stop.message
+    except SlotWaitCancelled as exc:
+        result.status, result.message = "cancelled", str(exc)
     except Exception as exc:  # no data, no device, OOM or a bug: report it, keep the process
         result.message = failure_message(exc, t["batch_size"])
     finally:
         run.release()
     result.seconds = time.perf_counter() - started
-    emit({"type": "end", **result.as_dict()})
+    try:
+        emit({"type": "end", **result.as_dict()})
+    finally:
+        run.slot.close()  # after the end is stored, so the next run starts after it
     return result
 
 
@@ -94,8 +107,11 @@ class _Run:
         self.cfg, self.schedule, self.t = cfg, cfg.schedule, cfg.train
         self.emit, self.cancel, self.result = emit, cancel, result
         self.needs_metric = SCHEDULERS[self.schedule.scheduler_name].needs_metric
+        self.slot = ExitStack()  # the device slot, held from setup to release
 
-    def setup(self, data_dir: str | Path | None) -> None:
+    def setup(self, data_dir: str | Path | None, lock_dir: str | Path | None) -> None:
+        device = str(resolve_device(self.t["device"]))
+        self.slot.enter_context(device_slot(device, lock_dir, self.emit, self.cancel))
         setup = prepare(self.cfg, data_dir)
         self.setup_ = setup
         self.device, self.data, self.gen = setup.device, setup.data, setup.gen

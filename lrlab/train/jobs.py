@@ -20,6 +20,7 @@ from lrlab.train.devices import DeviceUnavailable, resolve_device
 from lrlab.train.engine import RunResult, train
 from lrlab.train.lrcurve import RangeOptions, parse_options
 from lrlab.train.lrfind import find_lr, range_config
+from lrlab.train.slots import default_lock_dir
 from lrlab.train.store import RunStore, default_db_path
 
 
@@ -40,10 +41,15 @@ class Job:
     kind: str = "train"  # or "range_test"
     options: RangeOptions | None = None  # a range test's
     epochs: int = 0  # from the start event (a range test's repeats)
+    waiting: str = ""  # why a dequeued job still waits: the device is busy in another process
 
     def on_event(self, event: dict[str, Any]) -> None:
         kind = event["type"]
-        if kind == "start":
+        if kind == "waiting":
+            self.status, self.waiting = "queued", event["message"]
+        elif kind == "acquired":
+            self.status, self.waiting = "running", ""
+        elif kind == "start":
             self.status, self.started, self.total_steps = "running", time.time(), event["steps"]
             self.epochs = event["epochs"]
         elif kind == "step":
@@ -178,10 +184,11 @@ class JobManager:
                 job.on_event(event)
 
             try:
+                locks = default_lock_dir(self.store.path)
                 if job.kind == "range_test":
-                    result = find_lr(job.run, job.options, fanout, job.cancel, self.data_dir)
+                    result = find_lr(job.run, job.options, fanout, job.cancel, self.data_dir, locks)
                 else:
-                    result = train(job.run, fanout, job.cancel, self.data_dir)
+                    result = train(job.run, fanout, job.cancel, self.data_dir, locks)
             except Exception as exc:  # a config that went bad after submit, or a store error
                 result = RunResult("failed", f"{type(exc).__name__}: {exc}")
                 self.store.update_run(

@@ -14,6 +14,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,10 @@ import torch
 from lrlab.core.build import momenta, momentum_key
 from lrlab.train.config import RunConfig, parse_run
 from lrlab.train.data import load_dataset
+from lrlab.train.devices import resolve_device
 from lrlab.train.lrcurve import RangeOptions, Smoother, parse_options, ramp, spread, suggestions
 from lrlab.train.setup import Setup, describe, failure_message, prepare
+from lrlab.train.slots import SlotWaitCancelled, device_slot
 
 Event = dict[str, Any]
 EventSink = Callable[[Event], None]
@@ -142,8 +145,12 @@ def find_lr(
     on_event: EventSink | None = None,
     cancel: threading.Event | None = None,
     data_dir: str | Path | None = None,
+    lock_dir: str | Path | None = None,
 ) -> RangeResult:
-    """Run the range test of a run config; ConfigError for a bad config or options."""
+    """Run the range test of a run config; ConfigError for a bad config or options.
+
+    Holds a device slot (:mod:`lrlab.train.slots`) like a training run, until its end is sent.
+    """
     opts = options if isinstance(options, RangeOptions) else parse_options(options)
     cfg = range_config(config)
     t = cfg.train
@@ -151,9 +158,14 @@ def find_lr(
     cancel = cancel or threading.Event()
     result = RangeResult(options=opts, dataset=t["dataset"])
     started = time.perf_counter()
+    slot = ExitStack()
     try:
+        device = str(resolve_device(t["device"]))
+        slot.enter_context(device_slot(device, lock_dir, emit, cancel))
         with torch.random.fork_rng():  # leave the caller's global generator as it was
             _repeats(cfg, opts, result, emit, cancel, data_dir)
+    except SlotWaitCancelled as exc:
+        result.status, result.message = "cancelled", str(exc)
     except Exception as exc:  # no data, no device, OOM or a bug: report it, keep the process
         result.status, result.message = (
             "failed",
@@ -177,6 +189,7 @@ def find_lr(
             "result": result.summary(),
         }
     )
+    slot.close()
     return result
 
 

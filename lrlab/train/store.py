@@ -91,7 +91,7 @@ class RunStore:
             for column, sql_type in ADDED_COLUMNS:
                 if column not in have:
                     db.execute(f"ALTER TABLE runs ADD COLUMN {column} {sql_type}")
-        self.recover_interrupted()
+        self.interrupted_at_open = self.recover_interrupted()
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -241,6 +241,8 @@ class Recorder:
             )
             if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
                 self.flush(steps_done=event["step"] + 1)
+        elif kind in ("waiting", "acquired"):  # the device is busy with runs of other processes
+            self.store.update_run(self.run_id, message=event.get("message", ""))
         elif kind == "start":
             self.store.update_run(
                 self.run_id,
