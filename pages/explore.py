@@ -107,7 +107,8 @@ preset_slot.selectbox(
     [CUSTOM, *PRESETS],
     key=f"{P}.preset",
     on_change=load_preset,
-    format_func=lambda name: (label or CUSTOM) if name == CUSTOM else name,
+    # The custom entry names the preset it was edited from; an unedited preset is listed once.
+    format_func=lambda name: (label if label != base else CUSTOM) if name == CUSTOM else name,
     help="Common recipes; picking one replaces the settings below.",
 )
 

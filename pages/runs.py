@@ -15,9 +15,11 @@ P = "runs"
 store = manager().store
 
 
-def schedule_summary(config: dict) -> str:
+def schedule_summary(config: dict, kind: str | None = "train") -> str:
     opt, sched = config.get("optimizer", {}), config.get("scheduler", {})
-    return f"{sched.get('name', '?')} · {opt.get('name', '?')} lr={opt.get('lr', 'default')}"
+    # A range test ignores the scheduler: naming it would misdescribe the exponential ramp.
+    what = "LR range test" if kind == "range_test" else sched.get("name", "?")
+    return f"{what} · {opt.get('name', '?')} lr={opt.get('lr', 'default')}"
 
 
 def open_in_explore(run_id: str) -> None:
@@ -56,7 +58,9 @@ statuses = filters[1].multiselect("status", sorted(runs["status"].unique()), key
 datasets = filters[2].multiselect(
     "dataset", sorted(runs["dataset"].dropna().unique()), key=f"{P}.dataset"
 )
-runs["schedule"] = [schedule_summary(json.loads(c)) for c in runs["config"]]
+runs["schedule"] = [
+    schedule_summary(json.loads(c), k) for c, k in zip(runs["config"], runs["kind"], strict=True)
+]
 shown = runs
 if text:
     needle = text.lower()
@@ -105,7 +109,9 @@ if sweep_ids:
 # -- compare selected runs -----------------------------------------------------------------
 labels = {r["id"]: run_label(r) for r in runs.to_dict("records")}
 if f"{P}.selected" not in st.session_state:
-    done = runs[runs["status"] == "completed"]["id"].tolist()
+    # Training runs by default: a range test has no epochs or accuracy to compare.
+    trained = (runs["status"] == "completed") & (runs["kind"] != "range_test")
+    done = runs[trained]["id"].tolist()
     st.session_state[f"{P}.selected"] = done[:2]
 st.session_state[f"{P}.selected"] = [r for r in st.session_state[f"{P}.selected"] if r in labels]
 selected = st.multiselect(

@@ -122,3 +122,30 @@ def test_open_a_run_config_in_explore(db):
     no_exception(at)
     assert at.selectbox(key="ex.sch.name").value == "CosineAnnealingWarmRestarts"
     assert at.number_input(key="ex.view.epochs").value == 1
+
+
+def test_runs_page_names_range_tests_and_leaves_them_out_of_the_comparison(db):
+    from lrlab.train.store import RunStore
+
+    store = RunStore(db)
+    config = {
+        "optimizer": {"name": "SGD", "lr": 0.05, "momentum": 0.9},
+        "scheduler": {"name": "OneCycleLR", "max_lr": 0.1},
+        "train": {"dataset": "digits", "epochs": 1, "device": "cpu"},
+    }
+    run_id = store.create_run(config, name="ramp")
+    store.update_run(run_id, kind="range_test", status="completed")
+    runs = page("pages/runs.py")
+    no_exception(runs)
+    table = runs.dataframe[0].value
+    assert table.loc[table["name"] == "ramp", "schedule"].item().startswith("LR range test · SGD")
+    assert runs.multiselect(key="runs.selected").value == []  # nothing to compare by default
+
+
+def test_an_unedited_preset_is_listed_once():
+    at = page("pages/explore.py")
+    no_exception(at)
+    options = at.selectbox(key="ex.preset").options
+    assert len(options) == len(set(options))
+    at.number_input(key="ex.opt.SGD.lr").set_value(0.5).run()
+    assert at.selectbox(key="ex.preset").options[0].startswith("custom (edited from")
