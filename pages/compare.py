@@ -159,9 +159,12 @@ with st.sidebar:
 rendered, shared_items = [], []
 chart_col, edit_col = st.columns([3, 2], gap="medium")
 edit_col.markdown("**Schedules** (open one to edit it)")
+# The editors scroll inside their own box: an open editor is long, and on the page itself it
+# would scroll the chart out of view.
+editors = edit_col.container(height=640, border=False)
 for n, it in enumerate(items()):
     uid = it["id"]
-    box = edit_col.expander(f"{n + 1}. {it['name']}")
+    box = editors.expander(f"{n + 1}. {it['name']}")
     top = box.columns([3, 2])
     name = top[0].text_input("name", key=f"{P}{uid}.name", max_chars=80)
     color = top[1].selectbox("colour", list(COLORS), key=f"{P}{uid}.color")
