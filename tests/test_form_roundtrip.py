@@ -41,8 +41,8 @@ NESTED = {
         "schedulers": [
             {
                 "name": "SequentialLR",
+                # The composite comes first: torch cannot switch *to* one at a milestone.
                 "schedulers": [
-                    {"name": "LinearLR", "start_factor": 0.1, "total_iters": 3},
                     {
                         "name": "ChainedScheduler",
                         "schedulers": [
@@ -50,6 +50,7 @@ NESTED = {
                             {"name": "StepLR", "step_size": 2, "gamma": 0.5},
                         ],
                     },
+                    {"name": "LinearLR", "start_factor": 0.1, "total_iters": 3},
                 ],
                 "milestones": [3],
             },

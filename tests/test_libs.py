@@ -384,8 +384,8 @@ def test_cli_simulates_a_timm_schedule_and_rejects_a_bad_one(tmp_path):
     out = cli("simulate", path, "--format", "json")
     assert out.returncode == 0, out.stderr
     assert [row["lr"] for row in json.loads(out.stdout)] == simulate(cfg)["lr"].tolist()
-    cfg["scheduler"]["decay_t"] = [5, 3]
+    cfg["scheduler"]["decay_rate"] = "fast"
     path.write_text(json.dumps(cfg))
     out = cli("code", path)
     assert out.returncode == 2 and out.stderr.count("\n") == 1
-    assert "scheduler.decay_t[1]" in out.stderr
+    assert "scheduler.decay_rate" in out.stderr

@@ -39,6 +39,9 @@ def test_every_catalog_optimizer_runs_a_range_test_with_two_groups(name):
         {"iters": 4, "start_lr": 1e-5, "end_lr": 1e-1},
         events.append,
     )
+    if name == "Muon":  # torch's Muon takes matrices only: LeNet's convolutions are 4-D
+        assert result.status == "failed" and "Muon only supports 2D parameters" in result.message
+        return
     assert result.status == "completed", result.message
     assert result.curves[0].lrs == ramp(1e-5, 1e-1, 4)
     steps = [e for e in events if e["type"] == "step"]
