@@ -73,7 +73,7 @@ def test_a_schedule_that_cannot_train_says_why(db):
     at.radio(key="tr.source").set_value("Upload").run()
     at.session_state["tr.uploaded"] = {
         "optimizer": {"name": "SGD", "lr": 0.1},
-        "scheduler": {"name": "StepLR", "step_size": 0},
+        "scheduler": {"name": "StepLR", "step_size": "ten"},
     }
     at.run()
     no_exception(at)
