@@ -102,13 +102,14 @@ if label is not None and label != base:
     st.session_state[f"{P}.preset"] = CUSTOM  # an edited preset is no longer that preset
 elif label == base and base is not None:
     st.session_state[f"{P}.preset"] = base
+edited = label if label != base else None  # "custom (edited from X)", or None
 preset_slot.selectbox(
     "preset",
     [CUSTOM, *PRESETS],
     key=f"{P}.preset",
     on_change=load_preset,
     # The custom entry names the preset it was edited from; an unedited preset is listed once.
-    format_func=lambda name: (label if label != base else CUSTOM) if name == CUSTOM else name,
+    format_func=lambda name: name if name != CUSTOM else edited if edited else CUSTOM,
     help="Common recipes; picking one replaces the settings below.",
 )
 
