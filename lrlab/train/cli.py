@@ -33,8 +33,6 @@ def add_train_command(sub: Any) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from lrlab.io.uploads import load_config
     from lrlab.train.config import parse_run
     from lrlab.train.engine import train
@@ -46,14 +44,7 @@ def run_train(args: argparse.Namespace) -> int:
     store = RunStore(args.db)
     run_id = store.create_run(run, args.name)
     recorder = store.recorder(run_id)
-    bar = tqdm(
-        total=0,
-        unit="step",
-        disable=args.no_progress,
-        file=sys.stderr,
-        leave=False,
-        mininterval=0.5,
-    )
+    bar = progress_bar(args.no_progress)
 
     def on_event(event: dict[str, Any]) -> None:
         recorder(event)
@@ -84,6 +75,15 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 OVERRIDES = ("dataset", "model", "epochs", "device", "batch_size", "subset", "seed")
+
+
+def progress_bar(disabled: bool) -> Any:
+    """The CLIs' step bar on stderr (sized by the engine's start event; gone when done)."""
+    from tqdm import tqdm
+
+    return tqdm(
+        total=0, unit="step", disable=disabled, file=sys.stderr, leave=False, mininterval=0.5
+    )
 
 
 def apply_overrides(config: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:

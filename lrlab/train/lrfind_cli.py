@@ -65,10 +65,8 @@ def add_find_lr_command(sub: Any) -> None:
 
 
 def run_find_lr(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from lrlab.io.uploads import load_config
-    from lrlab.train.cli import apply_overrides, run_cancellable
+    from lrlab.train.cli import apply_overrides, progress_bar, run_cancellable
     from lrlab.train.lrcurve import parse_options
     from lrlab.train.lrfind import find_lr, range_config
     from lrlab.train.store import RunStore
@@ -92,14 +90,7 @@ def run_find_lr(args: argparse.Namespace) -> int:
     )
     store.update_run(run_id, kind="range_test")
     recorder = store.recorder(run_id)
-    bar = tqdm(
-        total=0,
-        unit="step",
-        disable=args.no_progress,
-        file=sys.stderr,
-        leave=False,
-        mininterval=0.5,
-    )
+    bar = progress_bar(args.no_progress)
 
     def on_event(event: dict[str, Any]) -> None:
         recorder(event)
