@@ -17,7 +17,8 @@ import plotly.graph_objects as go
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lrlab import simulate
 from lrlab.core.view import VIEW_DEFAULTS
-from lrlab.present.figures import compare_figure, lr_figure, marks_for
+from lrlab.present.compare_chart import compare_figure
+from lrlab.present.figures import lr_figure, marks_for
 
 
 def config(groups: int) -> dict:

@@ -8,7 +8,8 @@ from lrlab import ConfigError
 from lrlab.core.view import VIEW_DEFAULTS
 from lrlab.io.links import open_comparison
 from lrlab.present.compare import curves_table, summary_table
-from lrlab.present.figures import NORMALIZE, PALETTE, compare_figure, normalize_mode
+from lrlab.present.compare_chart import NORMALIZE, compare_figure, normalize_mode
+from lrlab.present.plotting import PALETTE
 from lrlab.present.presets import PRESETS, preset
 from ui.common import ensure_navigation, publish_to_url, restore_from_url, run_schedule, share_link
 from ui.form import load_state, schedule_form

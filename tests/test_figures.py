@@ -4,7 +4,9 @@ import numpy as np
 
 from lrlab import simulate
 from lrlab.core.view import with_view_steps
-from lrlab.present.figures import compare_figure, decimate, lr_figure, marks_for
+from lrlab.present.compare_chart import compare_figure
+from lrlab.present.figures import lr_figure, marks_for
+from lrlab.present.plotting import decimate
 from lrlab.present.presets import PRESETS, preset
 
 

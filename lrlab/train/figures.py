@@ -14,7 +14,7 @@ from lrlab.catalog import SCHEDULERS
 from lrlab.core.errors import ConfigError
 from lrlab.core.simulate import simulate
 from lrlab.core.view import x_values
-from lrlab.present.figures import PALETTE, apply_layout, decimate
+from lrlab.present.plotting import PALETTE, apply_layout, decimate
 from lrlab.train.config import RunConfig, parse_run
 
 SMOOTHING = 0.9  # TensorBoard's default exponential smoothing of the loss

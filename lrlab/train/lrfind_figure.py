@@ -8,7 +8,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from lrlab.present.figures import PALETTE, apply_layout
+from lrlab.present.plotting import PALETTE, apply_layout
 from lrlab.train.lrcurve import DIVERGE_FACTOR
 
 METHOD_COLORS = {"valley": PALETTE[2], "steepest": PALETTE[5], "minimum": PALETTE[3]}

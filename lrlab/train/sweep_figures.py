@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lrlab.present.figures import PALETTE, apply_layout, decimate
+from lrlab.present.plotting import PALETTE, apply_layout, decimate
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
