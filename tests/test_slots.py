@@ -1,5 +1,6 @@
 """Device slots across real processes: runs take turns, a dead holder frees its slot."""
 
+import contextlib
 import itertools
 import json
 import os
@@ -32,21 +33,29 @@ def env(**extra):
     return {**os.environ, "LRLAB_CPU_SLOTS": "1", **extra}
 
 
-@pytest.fixture
-def holder(tmp_path):
-    """A separate process holding the only cpu slot until the test says release()."""
-    release = tmp_path / "release"
+@contextlib.contextmanager
+def holding(lock_dir, release):
+    """A separate process holding the only cpu slot of ``lock_dir`` until ``release`` exists."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(tmp_path / "locks"), str(release)],
+        [sys.executable, "-c", HOLDER, str(lock_dir), str(release)],
         cwd=ROOT,
         env=env(),
         stdout=subprocess.PIPE,
         text=True,
     )
     assert proc.stdout.readline().strip() == "holding"
-    yield proc, lambda: release.touch()
-    release.touch()
-    proc.wait(timeout=30)
+    try:
+        yield proc, lambda: release.touch()
+    finally:
+        release.touch()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def holder(tmp_path):
+    """A separate process holding the only cpu slot until the test says release()."""
+    with holding(tmp_path / "locks", tmp_path / "release") as held:
+        yield held
 
 
 def test_cpu_slots_keep_slots_times_threads_within_the_cores(monkeypatch):
@@ -146,3 +155,118 @@ def test_concurrent_cli_runs_take_turns(tmp_path):
     for (_, end), (start, _) in itertools.pairwise(spans):
         assert start >= end, spans
     assert sum("waiting for the cpu device" in o[1] for o in outs) >= 1
+
+
+# -- the CLIs take their slots next to --db, as `lrlab train --db` does ----------------------
+def held_databases(tmp_path):
+    """Database ``a`` whose only cpu slot another process holds, and the default database
+    (``$LRLAB_DB``, also held: a CLI that ignored --db would wait for it forever)."""
+    a, default = tmp_path / "a", tmp_path / "default"
+    stack = contextlib.ExitStack()
+    _, release_a = stack.enter_context(holding(a / "device-locks", tmp_path / "release-a"))
+    stack.enter_context(holding(default / "device-locks", tmp_path / "release-default"))
+    return stack, a / "runs.sqlite", release_a, default / "runs.sqlite"
+
+
+def cli(tmp_path, default_db, *args):
+    """``python -m lrlab ARGS`` with no $LRLAB_LOCK_DIR: its slots follow its database."""
+    cli_env = {k: v for k, v in env(LRLAB_DB=str(default_db)).items() if k != "LRLAB_LOCK_DIR"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "lrlab", *map(str, args)],
+        cwd=ROOT,
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def range_test_file(tmp_path):
+    path = tmp_path / "range.json"
+    path.write_text(json.dumps({**digits(), "train": {**digits()["train"], "subset": 256}}))
+    return path
+
+
+def sweep_file(tmp_path):
+    path = tmp_path / "sweep.json"
+    base = {**digits(), "train": {**digits()["train"], "subset": 256}}
+    spec = {"base": base, "variants": [{"label": "cosine"}], "seeds": [0]}
+    path.write_text(json.dumps(spec))
+    return path
+
+
+@pytest.mark.slow
+def test_find_lr_and_sweep_on_another_database_do_not_wait(tmp_path):
+    stack, _db_a, _release_a, default = held_databases(tmp_path)
+    with stack:
+        find = cli(
+            tmp_path,
+            default,
+            "find-lr",
+            range_test_file(tmp_path),
+            "--iters",
+            10,
+            "--db",
+            tmp_path / "b" / "runs.sqlite",
+            "--no-progress",
+        )
+        sweep = cli(
+            tmp_path,
+            default,
+            "sweep",
+            sweep_file(tmp_path),
+            "--workers",
+            1,
+            "--db",
+            tmp_path / "c" / "runs.sqlite",
+        )
+        for proc in (find, sweep):
+            _, err = proc.communicate(timeout=300)
+            assert proc.returncode == 0, err
+            assert "waiting for the cpu device" not in err
+    assert (tmp_path / "b" / "device-locks").is_dir() and (tmp_path / "c" / "device-locks").is_dir()
+
+
+@pytest.mark.slow
+def test_find_lr_waits_for_a_run_of_its_database(tmp_path):
+    stack, db_a, release_a, default = held_databases(tmp_path)
+    with stack:
+        find = cli(
+            tmp_path,
+            default,
+            "find-lr",
+            range_test_file(tmp_path),
+            "--iters",
+            10,
+            "--db",
+            db_a,
+            "--no-progress",
+        )
+        lines = []
+        while not lines or "waiting for the cpu device" not in lines[-1]:
+            lines.append(find.stderr.readline())
+            assert lines[-1], "".join(lines)  # ended without waiting for database a's slot
+        release_a()
+        out, err = find.communicate(timeout=300)
+    assert find.returncode == 0, err
+    assert (
+        RunStore(db_a).get_run(json.loads(out.splitlines()[-1])["run_id"])["kind"] == "range_test"
+    )
+
+
+@pytest.mark.slow
+def test_sweep_workers_wait_for_a_run_of_its_database(tmp_path):
+    stack, db_a, release_a, default = held_databases(tmp_path)
+    with stack:
+        sweep = cli(tmp_path, default, "sweep", sweep_file(tmp_path), "--workers", 1, "--db", db_a)
+        deadline = time.monotonic() + 120
+        while not db_a.exists() or RunStore(db_a).list_runs()["status"].tolist() != ["running"]:
+            assert time.monotonic() < deadline and sweep.poll() is None, sweep.stderr.read()
+            time.sleep(0.2)
+        time.sleep(1.0)  # the worker is starting: it must wait for database a's slot
+        released = time.time()
+        release_a()
+        out, err = sweep.communicate(timeout=300)
+    assert sweep.returncode == 0, err
+    run = RunStore(db_a).get_run(json.loads(out.splitlines()[-1])["runs"][0]["run_id"])
+    assert run["started"] >= released  # training began only once a's slot was free

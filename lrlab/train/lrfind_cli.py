@@ -69,6 +69,7 @@ def run_find_lr(args: argparse.Namespace) -> int:
     from lrlab.train.cli import apply_overrides, progress_bar, run_cancellable
     from lrlab.train.lrcurve import parse_options
     from lrlab.train.lrfind import find_lr, range_config
+    from lrlab.train.slots import default_lock_dir
     from lrlab.train.store import RunStore
 
     opts = parse_options(
@@ -102,11 +103,16 @@ def run_find_lr(args: argparse.Namespace) -> int:
             bar.set_postfix(
                 loss=f"{event['smoothed']:.3f}", lr=f"{event['lr'][0]:.3g}", refresh=False
             )
+        elif event["type"] == "waiting":
+            bar.write(f"lrlab: {event['message']}", file=sys.stderr)
         elif event["type"] == "repeat" and opts.repeats > 1:
             bar.update(opts.iters - (event["steps"]))  # a repeat that stopped early
             bar.write(f"repeat {event['repeat'] + 1}: seed {event['seed']}", file=sys.stderr)
 
-    result = run_cancellable(lambda cancel: find_lr(config, opts, on_event, cancel, args.data_dir))
+    locks = default_lock_dir(store.path)  # next to the run database, as `lrlab train --db`
+    result = run_cancellable(
+        lambda cancel: find_lr(config, opts, on_event, cancel, args.data_dir, locks)
+    )
     bar.close()
     if result.message:
         print(f"lrlab: {result.status}: {result.message}", file=sys.stderr)

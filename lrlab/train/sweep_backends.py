@@ -31,18 +31,36 @@ def execute(
     data_dir: str | None = None,
     threads: int | None = None,
     cancel: Any = None,
+    lock_dir: str | None = None,
+    lock_host: str | None = None,
 ) -> Outcome:
-    """Train one run where this is called (a pool process or a Ray worker); return its events."""
+    """Train one run where this is called (a pool process or a Ray worker); return its events.
+
+    The run takes its device slot in ``lock_dir`` (the driver's, next to its run database) on
+    the machine ``lock_host`` (None: this one); on any other machine of a cluster the path means
+    nothing, so a run there uses that machine's default lock dir."""
     import torch
 
     from lrlab.train.engine import train
 
     if threads:
         torch.set_num_threads(threads)
+    if lock_host is not None and lock_host != _host():
+        lock_dir = None
     events: list[dict[str, Any]] = []
-    started = time.time()
-    train(config, events.append, cancel, data_dir)
-    return {"events": events, "started": started, "finished": time.time(), "host": _host()}
+    at: dict[str, float] = {}
+
+    def collect(event: dict[str, Any]) -> None:
+        if event["type"] in ("start", "end"):
+            at.setdefault(event["type"], time.time())
+        events.append(event)
+
+    before = time.time()
+    train(config, collect, cancel, data_dir, lock_dir)
+    # A run's span is its training, as for page and CLI runs: from its start event (after any
+    # wait for a device slot) to its end event.
+    started, finished = at.get("start", before), at.get("end", time.time())
+    return {"events": events, "started": started, "finished": finished, "host": _host()}
 
 
 def _host() -> str:
@@ -72,8 +90,8 @@ def _init_worker(threads: int, cancel: Any) -> None:
     _worker_cancel = cancel
 
 
-def _execute_local(config: dict[str, Any], data_dir: str | None) -> Outcome:
-    return execute(config, data_dir, None, _worker_cancel)
+def _execute_local(config: dict[str, Any], data_dir: str | None, lock_dir: str | None) -> Outcome:
+    return execute(config, data_dir, None, _worker_cancel, lock_dir)
 
 
 class LocalBackend:
@@ -86,10 +104,12 @@ class LocalBackend:
         workers: int | None = None,
         data_dir: str | Path | None = None,
         threads: int | None = None,
+        lock_dir: str | Path | None = None,
     ) -> None:
         self.slots, self.threads = plan_workers(workers)
         self.threads = threads or self.threads  # fixed threads: bitwise-comparable results
         self.data_dir = str(data_dir) if data_dir else None
+        self.lock_dir = str(lock_dir) if lock_dir else None
         self._futures: dict[cf.Future, int] = {}
         self._pool: cf.ProcessPoolExecutor | None = None
 
@@ -103,7 +123,8 @@ class LocalBackend:
 
     def submit(self, key: int, config: dict[str, Any]) -> None:
         assert self._pool is not None
-        self._futures[self._pool.submit(_execute_local, config, self.data_dir)] = key
+        future = self._pool.submit(_execute_local, config, self.data_dir, self.lock_dir)
+        self._futures[future] = key
 
     def wait(self, timeout: float) -> list[tuple[int, Outcome]]:
         done, _ = cf.wait(list(self._futures), timeout, cf.FIRST_COMPLETED)
@@ -167,9 +188,11 @@ class RayBackend:
         cpus_per_run: int = 1,
         gpus_per_run: float = 1.0,
         num_cpus: int | None = None,
+        lock_dir: str | Path | None = None,
     ) -> None:
         self.address, self.workers, self.num_cpus = address, workers, num_cpus
         self.data_dir = str(data_dir) if data_dir else None
+        self.lock_dir = str(lock_dir) if lock_dir else None
         self.cpus_per_run, self.gpus_per_run = cpus_per_run, gpus_per_run
         self.slots = workers or 1
         self._refs: dict[Any, int] = {}
@@ -194,7 +217,10 @@ class RayBackend:
         task = self._task.options(
             num_cpus=self.cpus_per_run, num_gpus=self.gpus_per_run if gpu else 0
         )
-        self._refs[task.remote(config, self.data_dir, self.cpus_per_run)] = key
+        ref = task.remote(
+            config, self.data_dir, self.cpus_per_run, None, self.lock_dir, self.lock_dir and _host()
+        )
+        self._refs[ref] = key
 
     def wait(self, timeout: float) -> list[tuple[int, Outcome]]:
         import ray
@@ -240,10 +266,12 @@ def make_backend(
     workers: int | None = None,
     address: str | None = None,
     data_dir: str | Path | None = None,
+    lock_dir: str | Path | None = None,
 ) -> LocalBackend | RayBackend:
+    """The backend ``name``; its runs take device slots in ``lock_dir`` (see :func:`execute`)."""
     if name == "ray":
-        return RayBackend(address, workers, data_dir)
-    return LocalBackend(workers, data_dir)
+        return RayBackend(address, workers, data_dir, lock_dir=lock_dir)
+    return LocalBackend(workers, data_dir, lock_dir=lock_dir)
 
 
 # -- the driver ----------------------------------------------------------------------------

@@ -59,6 +59,7 @@ def _finite(obj: Any) -> Any:
 
 def run_sweep_command(args: argparse.Namespace) -> int:
     from lrlab.io.uploads import load_config
+    from lrlab.train.slots import default_lock_dir
     from lrlab.train.store import RunStore
     from lrlab.train.sweep import parse_sweep, run_sweep
     from lrlab.train.sweep_backends import make_backend
@@ -74,7 +75,9 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     except RecursionError:
         raise ConfigError("", f"{args.sweep} is nested too deeply") from None
     store = RunStore(args.db)
-    backend = make_backend(args.backend, args.workers, args.address, args.data_dir)
+    # Device slots next to the run database, as `lrlab train --db` and the pages take them.
+    locks = default_lock_dir(store.path)
+    backend = make_backend(args.backend, args.workers, args.address, args.data_dir, locks)
     print(
         f"lrlab: sweep of {len(sweep.labels)} schedule(s) × {len(sweep.seeds)} seed(s) = "
         f"{len(sweep.runs)} runs on {args.backend}",
