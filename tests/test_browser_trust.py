@@ -85,6 +85,11 @@ def test_compare_share_box_follows_an_edit(app):
     chart = page.locator(".js-plotly-plot").first.bounding_box()
     assert chart["y"] < 900 and chart["y"] + chart["height"] > 0
     screenshot(page, "compare-editing")
+    # The link (hundreds of characters, thousands for eight schedules) takes one line.
+    code = page.locator(".st-key-cmp_share [data-testid='stCode']")
+    assert len(text) > 500 and code.bounding_box()["height"] < 100
+    code.scroll_into_view_if_needed()
+    screenshot(page, "compare-share-box")
     page.context.close()
 
 
