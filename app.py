@@ -4,9 +4,13 @@ import streamlit as st
 
 from lrlab.warmup import start_warmup
 
-# Once per server process (a no-op when serve.py started it at server start): later visits
-# find torch and lrlab warm, and dead runs are marked interrupted without opening Train.
-start_warmup(modules=("ui.common", "ui.form"))
+# Once per server process, in a daemon thread; every later run of this script (reruns, other
+# sessions) finds it started and returns at once. Under serve.py it started with the server;
+# under a plain `streamlit run app.py` it starts with the first visit, the earliest point
+# Streamlit runs any of our code (its only server-start hook is st.App's ASGI lifespan, which
+# would make this file an ASGI entry point instead of the app). Later visits find torch and
+# lrlab warm, and dead runs are marked interrupted without opening Train.
+start_warmup(modules=("ui.common", "ui.form"), log=True)
 
 st.set_page_config(
     page_title="lrlab · PyTorch LR schedulers", page_icon=":material/show_chart:", layout="wide"
