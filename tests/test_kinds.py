@@ -8,7 +8,7 @@ import math
 import typing
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
@@ -103,3 +103,29 @@ def test_per_group_lists_must_have_one_entry_per_group():
 
 def _param(kind):
     return next(p for p in ALL_PARAMS if p.kind == kind)
+
+
+# -- periods fitted to the run when a scheduler is picked --------------------------------------
+FITTED = sorted(n for n, s in SCHEDULERS.items() if s.fitted(100))
+
+
+def test_the_periods_of_the_usual_schedulers_are_fitted():
+    assert {"StepLR", "MultiStepLR", "CosineAnnealingLR", "timm:CosineLRScheduler"} <= set(FITTED)
+
+
+@settings(max_examples=60, deadline=None)  # the first draw imports timm or transformers
+@given(st.sampled_from(FITTED), st.integers(1, 3000))
+def test_a_fitted_pick_runs_and_moves_within_the_run(name, run_steps):
+    """What the form sets on a pick is valid for any run length, and the lr changes within
+    the run (no flat start that hides the shape) once the run has a few steps."""
+    from lrlab import simulate
+    from lrlab.catalog import scheduler_example
+
+    sched = {**scheduler_example(name), **SCHEDULERS[name].fitted(run_steps)}
+    for p in SCHEDULERS[name].params:
+        if p.example is not None and not p.required:
+            sched[p.name] = p.example  # the form proposes examples too
+    config = {"optimizer": {"name": "SGD", "lr": 0.1}, "scheduler": sched, "steps": run_steps}
+    lr = simulate(config)["lr"]
+    if run_steps >= 10:
+        assert lr.nunique() > 1, sched

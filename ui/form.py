@@ -19,7 +19,7 @@ import streamlit as st
 from lrlab import MAX_GROUPS, ConfigError
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS, Param
 from lrlab.core.kinds import KINDS, MAX_CHILDREN, MAX_NESTING, SYNTHETIC_METRIC
-from lrlab.core.view import VIEW_DEFAULTS
+from lrlab.core.view import VIEW_DEFAULTS, scheduler_steps
 from ui.editors import ensure, param_widget, state_of
 
 CHILD_CHOICES = [
@@ -45,6 +45,7 @@ class Form:
     """What a rendered form produced: the config, parse errors, and where to show messages."""
 
     prefix: str
+    view_prefix: str = ""  # where the run's epochs and batches live (Compare: page-wide)
     config: dict[str, Any] = field(default_factory=dict)
     errors: list[ConfigError] = field(default_factory=list)
     slots: dict[str, Any] = field(default_factory=dict)
@@ -116,9 +117,10 @@ def _scheduler_form(
         key=f"{key}.name",
         help="Any torch.optim.lr_scheduler class; transformers' get_scheduler types and "
         "timm's scheduler classes are named transformers:… and timm:…",
-        # A new scheduler brings its usual stepping (CyclicLR and OneCycleLR: per batch).
-        on_change=None if depth else _usual_stepping,
-        args=None if depth else (form.prefix, f"{key}.name"),
+        # A new scheduler brings its usual stepping (CyclicLR and OneCycleLR: per batch) and
+        # periods that fit the run.
+        on_change=None if depth else _picked,
+        args=None if depth else (form, key),
     )
     form.slot(f"{path}.name" if depth else path, c)
     spec = SCHEDULERS[name]
@@ -141,8 +143,20 @@ def _scheduler_form(
     return out
 
 
-def _usual_stepping(prefix: str, name_key: str) -> None:
-    st.session_state[f"{prefix}.view.step_per"] = SCHEDULERS[st.session_state[name_key]].step_per
+def _picked(form: Form, key: str) -> None:
+    """A scheduler was picked: step it as usual and fit its periods (T_max, t_initial, ...) to
+    the run's length, so the curve shows its whole shape instead of a flat start."""
+    name = st.session_state[f"{key}.name"]
+    spec = SCHEDULERS[name]
+    st.session_state[f"{form.prefix}.view.step_per"] = spec.step_per
+    length = {
+        k: st.session_state.get(f"{form.view_prefix}.view.{k}", VIEW_DEFAULTS[k])
+        for k in ("epochs", "steps_per_epoch")
+    }
+    run_steps = scheduler_steps({**length, "step_per": spec.step_per})
+    for pname, value in spec.fitted(run_steps).items():
+        p = spec.param(pname)
+        st.session_state.update(state_of(p, value, f"{key}.{name}.{pname}", 1))
 
 
 def _children_form(
@@ -252,9 +266,14 @@ def view_form(form: Form, c: Any, step_per_only: bool = False) -> dict[str, Any]
 
 
 # -- the whole form and its inverse ------------------------------------------------------------
-def schedule_form(prefix: str, c: Any, *, with_view: bool = True) -> Form:
-    """Render the optimizer, groups, scheduler (and view) widgets; returns the config."""
-    form = Form(prefix)
+def schedule_form(
+    prefix: str, c: Any, *, with_view: bool = True, view_prefix: str | None = None
+) -> Form:
+    """Render the optimizer, groups, scheduler (and view) widgets; returns the config.
+
+    ``view_prefix`` names whose epochs and batches the run has, where they are not the form's
+    own (Compare's are page-wide)."""
+    form = Form(prefix, view_prefix or prefix)
     opt, groups = _optimizer_form(form, c)
     c.divider()
     sched = _scheduler_form(form, c, f"{prefix}.sch", "scheduler", len(groups), list(SCHEDULERS))
@@ -299,7 +318,8 @@ def _load_scheduler(state: dict, key: str, sched: Mapping[str, Any], groups: int
     state[f"{key}.name"] = name
     for p in SCHEDULERS[name].params:
         pkey = f"{key}.{name}.{p.name}"
-        value = sched.get(p.name, p.initial())
+        # A value the config leaves out means the library's default, not the form's proposal.
+        value = sched.get(p.name, p.initial() if p.required else p.default)
         section = SECTIONS.get(KINDS[p.kind].widget)
         state.update(
             section.state(value, pkey, groups) if section else state_of(p, value, pkey, groups)

@@ -87,7 +87,14 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
         SchedulerSpec(
             "StepLR",
             (
-                Param("step_size", "int", REQUIRED, "Period of learning rate decay.", example=30),
+                Param(
+                    "step_size",
+                    "int",
+                    REQUIRED,
+                    "Period of learning rate decay.",
+                    example=30,
+                    fit=0.3,
+                ),
                 _GAMMA,
             ),
             "epoch",
@@ -104,6 +111,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     REQUIRED,
                     "Increasing step indices at which to decay.",
                     example=[30, 60, 90],
+                    fit=(0.3, 0.6, 0.9),
                 ),
                 _GAMMA,
             ),
@@ -191,6 +199,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     REQUIRED,
                     "Number of steps for one half cosine.",
                     example=100,
+                    fit=1.0,
                 ),
                 _ETA_MIN,
             ),

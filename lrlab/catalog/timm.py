@@ -32,6 +32,7 @@ _T_INITIAL = Param(
     "Length of the first cycle, in epochs (updates when t_in_epochs is false).",
     ge=1,
     example=100,
+    fit=1.0,
 )
 _LR_MIN = Param("lr_min", "float", 0.0, "Lowest lr, reached at the end of a cycle.", ge=0, log=True)
 _CYCLES = (
@@ -161,6 +162,7 @@ TIMM: dict[str, SchedulerSpec] = {
                     "Decay every decay_t steps.",
                     gt=0,
                     example=30,
+                    fit=0.3,
                 ),
                 Param(
                     "decay_rate",
@@ -168,6 +170,7 @@ TIMM: dict[str, SchedulerSpec] = {
                     1.0,
                     "Factor per decay (timm's default 1.0 never decays).",
                     gt=0,
+                    example=0.1,
                 ),
                 *_warmup_tail(warmup_prefix=True),
             ),
@@ -185,8 +188,9 @@ TIMM: dict[str, SchedulerSpec] = {
                     "Increasing milestones. timm decays at step m - 1, one step before torch's "
                     "MultiStepLR.",
                     example=[30, 60, 90],
+                    fit=(0.3, 0.6, 0.9),
                 ),
-                Param("decay_rate", "float", 1.0, "Factor per milestone.", gt=0),
+                Param("decay_rate", "float", 1.0, "Factor per milestone.", gt=0, example=0.1),
                 *_warmup_tail(warmup_prefix=True),
             ),
             r"\eta_t = \eta_0 \cdot r^{\,|\{m : m \le t + 1\}|};\ " + _WARM,
@@ -270,6 +274,7 @@ TIMM: dict[str, SchedulerSpec] = {
                     "Length of the decay: the last decay_t steps of t_initial.",
                     ge=1,
                     example=20,
+                    fit=0.2,
                 ),
                 _LR_MIN,
                 Param(
