@@ -337,6 +337,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
             "Stepped every batch. Momentum moves the opposite way. It sets the rate itself, "
             "overriding the optimizer's lr.",
             checks=(_cyclic_momentum,),
+            peak=("max_lr", "base_lr"),
         ),
         SchedulerSpec(
             "CosineAnnealingWarmRestarts",
@@ -418,6 +419,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
             "policy, fastai's default). Stepped every batch; it sets the rate itself, "
             "overriding the optimizer's lr.",
             checks=(_cyclic_momentum, _one_cycle_total),
+            peak=("max_lr",),
         ),
         SchedulerSpec(
             "PolynomialLR",

@@ -92,6 +92,9 @@ class SchedulerSpec:
     takes_optimizer: bool = True  # ChainedScheduler infers it from its children
     module: str = "lr_scheduler"  # where torch.optim keeps the class (SWALR: swa_utils)
     marks: tuple[str, ...] = ()  # params whose values are step indices worth marking on a chart
+    # Where the peak lr lives when the scheduler sets the rate itself (OneCycleLR's max_lr),
+    # then the params that keep their ratio to it (CyclicLR's base_lr); () is the optimizer's lr.
+    peak: tuple[str, ...] = ()
     # Who builds and steps it: torch here; "transformers"/"timm" entries are named
     # "<library>:<name>" and built, stepped and written as code by lrlab.libs.
     library: Library = "torch"
