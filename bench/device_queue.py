@@ -5,7 +5,8 @@ moment sharing one run database, so they take turns through the device slots nex
 (lrlab/train/slots.py). Prints the wall time of N at once against N x the wall time of one
 alone, measured in the same run (target: about 1x, not the 10x of runs thrashing the cores).
 ``--unqueued`` also starts N at once on N separate databases: no shared slots, the old
-behaviour, as a second baseline. Each time is the minimum of ``--repeats``.
+behaviour, as a second baseline. Each time is the minimum of ``--repeats``, the modes
+taking turns within each repeat.
 
     .venv/bin/python bench/device_queue.py                  # 4 runs of 2 epochs
     .venv/bin/python bench/device_queue.py -n 3 --epochs 3 --unqueued
@@ -69,10 +70,6 @@ def start_together(config: Path, dbs: list[Path]) -> tuple[float, list[dict], in
     return wall, summaries, waited
 
 
-def best(measure, repeats: int) -> tuple[float, list[dict], int]:
-    return min((measure(r) for r in range(repeats)), key=lambda m: m[0])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -80,7 +77,7 @@ def main() -> None:
     parser.add_argument("-n", "--runs", type=int, default=4)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--subset", type=int, default=1024)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--unqueued", action="store_true", help="also N runs on N databases")
     args = parser.parse_args()
     n = args.runs
@@ -92,32 +89,32 @@ def main() -> None:
         f"{slot_count('cpu')} cpu slot(s); {os.cpu_count()} cores; load "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; best of {args.repeats}"
     )
-    one, runs, _ = best(
-        lambda r: start_together(config, [tmp / f"one{r}" / "runs.sqlite"]), args.repeats
-    )
-    print(f"{'one run alone':<34}{one:>8.1f} s (the run itself {runs[0]['seconds']:.1f} s)")
-    together, runs, waited = best(
-        lambda r: start_together(config, [tmp / f"shared{r}" / "runs.sqlite"] * n), args.repeats
-    )
-    train_s = sorted(s["seconds"] for s in runs)
-    print(
-        f"{f'{n} at once, one database':<34}{together:>8.1f} s = {together / (n * one):.2f} x "
-        f"{n} x one run; {waited} waited for the device; {train_s[0]:.1f}-"
-        f"{train_s[-1]:.1f} s each (waits included)"
-    )
+    modes = {
+        "one run alone": lambda r: [tmp / f"one{r}" / "runs.sqlite"],
+        f"{n} at once, one database": lambda r: [tmp / f"shared{r}" / "runs.sqlite"] * n,
+    }
     if args.unqueued:
-        apart, runs, _ = best(
-            lambda r: start_together(
-                config, [tmp / f"apart{r}-{i}" / "runs.sqlite" for i in range(n)]
-            ),
-            args.repeats,
-        )
-        train_s = sorted(s["seconds"] for s in runs)
+        modes[f"{n} at once, {n} databases (no queue)"] = lambda r: [
+            tmp / f"apart{r}-{i}" / "runs.sqlite" for i in range(n)
+        ]
+    # Modes take turns within each repeat, so a change in the machine's load hits them alike.
+    best: dict[str, tuple[float, list[dict], int]] = {}
+    for r in range(args.repeats):
+        for mode, dbs in modes.items():
+            measured = start_together(config, dbs(r))
+            if mode not in best or measured[0] < best[mode][0]:
+                best[mode] = measured
+    one = best["one run alone"][0]
+    for mode, (wall, runs, waited) in best.items():
+        each = sorted(s["seconds"] for s in runs)
+        if len(runs) == 1:
+            print(f"{mode:<34}{wall:>8.1f} s (the run itself {each[0]:.1f} s)")
+            continue
         print(
-            f"{f'{n} at once, {n} databases (no queue)':<34}{apart:>8.1f} s = "
-            f"{apart / (n * one):.2f} x {n} x one run; {train_s[0]:.1f}-"
-            f"{train_s[-1]:.1f} s each"
+            f"{mode:<34}{wall:>8.1f} s = {wall / (n * one):.2f} x {n} x one run; {waited} waited "
+            f"for the device; {each[0]:.1f}-{each[-1]:.1f} s each (waits included)"
         )
+    print(f"load after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
