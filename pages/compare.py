@@ -66,6 +66,11 @@ def add_from_source() -> None:
         if config is None:
             st.session_state[f"{P}.notice"] = "Open Explore first: nothing to copy yet."
             return
+        if config.get("start_step"):  # Compare shows whole runs: say so, never drop it quietly
+            config = {k: v for k, v in config.items() if k != "start_step"}
+            st.session_state[f"{P}.notice"] = (
+                "Copied from step 0: Compare shows every schedule from the start of its run."
+            )
         add(config, "from Explore")
     else:
         add(preset(source), source)

@@ -177,7 +177,12 @@ try:
     elif teach == "stepping":
         other = "batch" if view["step_per"] == "epoch" else "epoch"
         ghost_view = {**view, "step_per": other}
-        _, ghost = run_schedule({**cfg, "view": ghost_view})
+        ghost_cfg = {**cfg, "view": ghost_view}
+        if cfg.get("start_step"):  # the same moment of the run, counted in the other unit
+            spe = view["steps_per_epoch"]
+            start = cfg["start_step"]
+            ghost_cfg["start_step"] = start * spe if other == "batch" else start // spe
+        _, ghost = run_schedule(ghost_cfg)
         ghost_name = f"stepped per {other}"
         lesson = (
             f"The same settings stepped per {other} (dashed): periods counted in "

@@ -52,6 +52,17 @@ def test_code_prints_a_script_that_prints_what_simulate_prints():
     assert printed_rows(result["stdout"]) == expected
 
 
+def test_simulate_and_code_read_start_step_from_the_json():
+    resumed = json.dumps({**json.loads(SEED.read_text()), "start_step": 6})
+    out = lrlab("simulate", "-", "--steps", "3", stdin=resumed)
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    whole = list(csv.DictReader(io.StringIO(lrlab("simulate", SEED).stdout)))
+    assert rows == whole[12:18]  # steps 6, 7, 8 of the run from 0, both groups
+    code = lrlab("code", "-", stdin=resumed).stdout
+    assert "for epoch in range(6, 16):" in code
+
+
 @pytest.mark.parametrize(
     ("args", "stdin", "words"),
     [
@@ -70,6 +81,17 @@ def test_code_prints_a_script_that_prints_what_simulate_prints():
             "scheduler.lr_lambda",
         ),
         (("simulate", SEED, "--steps", "0"), None, "steps"),
+        (
+            ("simulate", "-"),
+            json.dumps({**json.loads(SEED.read_text()), "start_step": -2}),
+            "start_step: must be between 0 and",
+        ),
+        (
+            ("code", "-"),
+            '{"optimizer": {"name": "SGD"}, "scheduler": {"name": "ConstantLR"}, "steps": 5, '
+            '"start_step": "k"}',
+            "start_step: must be a whole number",
+        ),
         (("simulate", SEED, "--format", "xml"), None, "invalid choice"),
     ],
 )

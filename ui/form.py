@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from lrlab import MAX_GROUPS, ConfigError
+from lrlab import MAX_GROUPS, MAX_STEPS, ConfigError
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS, Param
 from lrlab.core.config import MAX_CHILDREN, MAX_NESTING, SYNTHETIC_METRIC
 from lrlab.core.view import VIEW_DEFAULTS
@@ -370,6 +370,20 @@ def schedule_form(prefix: str, c: Any, *, with_view: bool = True) -> Form:
     }
     if len(groups) > 1 or groups[0]:
         form.config["param_groups"] = groups
+    if with_view:
+        _ensure({f"{prefix}.start_step": 0})
+        start = c.number_input(
+            "start at step",
+            min_value=0,
+            max_value=MAX_STEPS - 1,
+            step=1,
+            key=f"{prefix}.start_step",
+            help="Show the run from this scheduler step on, as after loading a checkpoint "
+            "saved there (counted in epochs when stepped per epoch, else in batches).",
+        )
+        form.slot("start_step", c)
+        if start:  # left out at 0: the config (and its link) stays as it was
+            form.config["start_step"] = int(start)
     return form
 
 
@@ -396,6 +410,7 @@ def load_state(prefix: str, config: Mapping[str, Any]) -> None:
         view["step_per"] = SCHEDULERS[sched["name"]].usual_step_per(sched)
     for k in ("epochs", "steps_per_epoch", "step_per"):
         state[f"{prefix}.view.{k}"] = view[k]
+    state[f"{prefix}.start_step"] = int(config.get("start_step", 0))
     for k, v in state.items():
         st.session_state[k] = v
 

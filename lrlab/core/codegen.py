@@ -19,6 +19,8 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
 
     Run as is, the script prints one line per step: the step, every group's lr and (when the
     optimizer has one) every group's momentum, exactly the values of ``simulate(config)``.
+    With ``start_step`` k it resumes: it steps through the k steps a checkpoint would have
+    behind it, then prints steps k on.
     A dict is parsed first (:func:`lrlab.parse`), a Schedule is taken as is."""
     schedule = parse(config)
     groups = schedule.param_groups
@@ -56,12 +58,14 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
     if spec.library != "torch":  # transformers or timm
         from lrlab.libs.code import library_code
 
-        return library_code(sched, schedule.steps, setup, LOOP_MARKER)
+        return library_code(sched, schedule.steps, setup, LOOP_MARKER, schedule.start_step)
     lines: list[str] = []
     used: set[str] = set()
     sched_expr = _scheduler(sched, lines, used)
     unit = "epoch" if spec.step_per == "epoch" else "batch"
-    metric_lines = _metric_lines(sched, schedule.steps) if spec.needs_metric else []
+    start, end = schedule.start_step, schedule.start_step + schedule.steps
+    metric_lines = _metric_lines(sched, end) if spec.needs_metric else []
+    call = f"scheduler.step(metrics[{unit}])" if spec.needs_metric else "scheduler.step()"
     head = [
         *(["import math", ""] if "math." in sched_expr + "".join(lines) else []),
         *(["import numpy as np"] if any("np." in line for line in metric_lines) else []),
@@ -74,8 +78,9 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
         f"scheduler = {sched_expr}",
         *metric_lines,
         "",
+        *(resume_lines(unit, start, call) if start else []),
         f"{LOOP_MARKER}: one scheduler step per {unit}.",
-        f"for {unit} in range({schedule.steps}):",
+        f"for {unit} in range({f'{start}, {end}' if start else end}):",
         *_print_lines(unit, opt_spec.momentum_key),
         "    inputs, targets = torch.randn(32, 8), torch.randn(32, 1)  # your data",
         "    loss = nn.functional.mse_loss(model(inputs), targets)",
@@ -87,6 +92,21 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
         else "    scheduler.step()  # then the learning rate",
     ]
     return "\n".join(head) + "\n"
+
+
+def resume_lines(unit: str, start: int, call: str) -> list[str]:
+    """Bring a fresh optimizer and scheduler to step ``start``, as a checkpoint would;
+    ``call`` steps the scheduler."""
+    return [
+        f"# Resuming at {unit} {start}. With a checkpoint saved there, load it instead:",
+        '#     optimizer.load_state_dict(checkpoint["optimizer"])',
+        '#     scheduler.load_state_dict(checkpoint["scheduler"])',
+        f"# Here the {start} {unit}s before it are stepped through (no data, no weight change).",
+        f"for {unit} in range({start}):",
+        "    optimizer.step()",
+        f"    {call}",
+        "",
+    ]
 
 
 def _modules(sched: Mapping[str, Any]) -> set[str]:

@@ -29,6 +29,7 @@ class Schedule:
     steps: int  # rows simulate() produces (scheduler.step() is called steps - 1 times)
     view: Mapping[str, Any] | None = None  # epochs, batches, stepping and axes of the pages
     name: str | None = None
+    start_step: int = 0  # the first row's step: a run resumed from a checkpoint taken there
 
     @property
     def optimizer_name(self) -> str:
@@ -53,6 +54,8 @@ class Schedule:
             "scheduler": dict(self.scheduler),
             "steps": self.steps,
         }
+        if self.start_step:  # left out at 0, so configs and links from before are unchanged
+            out["start_step"] = self.start_step
         if self.view is not None:
             out["view"] = dict(self.view)
         if self.name is not None:
@@ -97,4 +100,5 @@ def from_validated(cfg: Mapping[str, Any]) -> Schedule:
         steps=cfg["steps"],
         view=cfg.get("view"),
         name=cfg.get("name"),
+        start_step=cfg.get("start_step", 0),
     )

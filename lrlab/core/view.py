@@ -68,9 +68,19 @@ def scheduler_steps(view: Mapping[str, Any]) -> int:
 
 
 def with_view_steps(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The config with ``steps`` set from its view (what the pages simulate)."""
+    """The config with ``steps`` set from its view (what the pages simulate).
+
+    The view is the whole run; a ``start_step`` k shows its rest, steps k to the end, as a run
+    resumed from a checkpoint taken at step k goes on."""
     view = view_of(config)
-    return {**config, "view": view, "steps": scheduler_steps(view)}
+    steps = scheduler_steps(view)
+    start = config.get("start_step", 0)
+    # Anything but a whole number is validate()'s to refuse, in its own words.
+    if isinstance(start, int | float) and not isinstance(start, bool) and start > 0:
+        if start >= steps:
+            raise ConfigError("start_step", f"must be below the run's {steps} scheduler steps")
+        steps -= int(start)
+    return {**config, "view": view, "steps": steps}
 
 
 def x_values(steps: np.ndarray | pd.Series, view: Mapping[str, Any]) -> np.ndarray:

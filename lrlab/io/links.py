@@ -52,6 +52,12 @@ def open_comparison(data: Any, max_items: int) -> dict[str, Any]:
             config = open_schedule(item["config"])
         except ConfigError as err:
             raise ConfigError("", f"its schedule {n}: {err}") from None
+        if config.get("start_step"):  # Compare's form has no start: it would silently be 0
+            raise ConfigError(
+                "",
+                f"its schedule {n} starts at step {config['start_step']}; Compare shows "
+                "every schedule from step 0 (open it in Explore)",
+            )
         checked.append({**item, "name": str(item.get("name", f"schedule {n}")), "config": config})
     view = data.get("view", {})
     if not isinstance(view, Mapping):
@@ -91,6 +97,7 @@ def _canonical(config: Mapping[str, Any]) -> dict[str, Any]:
         "optimizer": {"name": spec.name, **base},
         "param_groups": [{**base, **g} for g in cfg["param_groups"]],
         "scheduler": _canonical_scheduler(cfg["scheduler"], groups),
+        "start_step": cfg.get("start_step", 0),
         "steps": cfg["steps"],
         "view": {k: view[k] for k in SHOWN_VIEW_KEYS},
     }

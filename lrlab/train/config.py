@@ -88,6 +88,8 @@ def validate_run(config: Mapping[str, Any]) -> dict[str, Any]:
     steps = train["epochs"] * (batches if train["step_per"] == "batch" else 1)
     if steps > MAX_STEPS:
         raise ConfigError("train.epochs", f"{steps} scheduler steps is more than {MAX_STEPS}")
+    if config.get("start_step"):  # a resumed schedule needs the checkpoint's weights too
+        raise ConfigError("start_step", "training starts at step 0; set start_step to 0")
     schedule = {k: v for k, v in config.items() if k != "train"}
     if spec is not None and spec.needs_metric:
         if train["step_per"] != "epoch":
