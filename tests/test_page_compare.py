@@ -116,3 +116,21 @@ def test_copy_the_explore_schedule_into_the_comparison():
     at.button(key="cmp.add").click().run()
     no_exception(at)
     assert names(at)[-1] == "from Explore"
+
+
+def test_compare_holds_eight_schedules_and_offers_no_ninth():
+    # Literal numbers on purpose: a test derived from MAX_ITEMS would follow a lifted limit.
+    eight = {"items": [{"name": f"s{i}", "config": preset("Exponential decay")} for i in range(8)]}
+    at = page("pages/compare.py", s=encode(eight))
+    no_exception(at)
+    assert not at.error, messages(at)
+    assert len(names(at)) == 8
+    assert at.button(key="cmp.add").disabled
+    assert all(at.button(key=f"cmp{i}.dup").disabled for i in range(8))
+    at.button(key="cmp0.rm").click().run()
+    assert len(names(at)) == 7 and not at.button(key="cmp.add").disabled
+    nine = {"items": eight["items"] + [{"name": "s8", "config": preset("Exponential decay")}]}
+    at = page("pages/compare.py", s=encode(nine))
+    no_exception(at)
+    assert "it holds 9 schedules and Compare shows at most 8" in messages(at)
+    assert len(names(at)) == 2  # the page kept its own two schedules
