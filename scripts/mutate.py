@@ -258,7 +258,7 @@ MUTANTS: list[Mutant] = [
         "lrlab/io/links.py",
         'raise ConfigError("", f"its schedule {n}: {err}") from None',
         "continue",
-        ("tests/test_page_links.py", "-k", "compare_link or resumed"),
+        ("tests/test_page_links.py", "-k", "compare_link or trimming"),
         "a comparison link drops the schedules it cannot open",
     ),
     M(
@@ -350,9 +350,7 @@ def _git_clean(paths: set[str]) -> list[str]:
 
 
 def _failed_test(output: str) -> str:
-    found = re.search(r"^FAILED (\S+)", output, re.MULTILINE) or re.search(
-        r"^ERROR (\S+)", output, re.MULTILINE
-    )
+    found = re.search(r"^(?:FAILED|ERROR) (.+?)(?: - |$)", output, re.MULTILINE)
     return found.group(1).split("/")[-1] if found else "?"
 
 

@@ -33,10 +33,15 @@ def test_simulate_prints_csv():
 
 
 def test_simulate_steps_and_json():
-    out = lrlab("simulate", SEED, "--steps", "4", "--format", "json")
+    from lrlab import simulate
+
+    out = lrlab("simulate", SEED, "--steps", "7", "--format", "json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert len(data) == 8 and data[7]["lr"] == 0.0857375
+    assert len(data) == 14 and data[7]["lr"] == 0.0857375
+    # Every float exactly, 17 significant digits where it takes them (0.07350918906249998).
+    expected = simulate(json.loads(SEED.read_text()), steps=7)
+    assert [row["lr"] for row in data] == expected["lr"].tolist()
 
 
 def test_code_prints_a_script_that_prints_what_simulate_prints():

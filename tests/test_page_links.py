@@ -116,6 +116,9 @@ def test_open_schedule_and_comparison_refuse_instead_of_trimming():
     with pytest.raises(ValueError, match="at most 2"):
         open_comparison(many, 2)
     assert len(open_comparison(many, 3)["items"]) == 3
+    broken = {"items": [{"config": NESTED}, {"config": {**NESTED, "scheduler": {"name": "No"}}}]}
+    with pytest.raises(ValueError, match=r"its schedule 2: scheduler\.name: unknown name 'No'"):
+        open_comparison(broken, 8)  # refused whole, never opened with the good one alone
 
 
 NESTED_DEEP: dict = {"name": "ConstantLR"}

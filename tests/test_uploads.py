@@ -15,3 +15,12 @@ def test_uploads():
     for bad in (b"[1]", b"{", b"\xff"):
         with pytest.raises(ConfigError):
             read_config_json(bad)
+
+
+def test_a_config_file_over_2_mb_is_refused_before_it_is_parsed():
+    # README: uploads are bounded. Literal numbers: a test derived from the constant would
+    # follow a lifted bound.
+    padded = b'{"steps": 3, "name": "' + b"x" * (2_000_000 - 24) + b'"}'
+    assert len(padded) == 2_000_000 and read_config_json(padded)["steps"] == 3
+    with pytest.raises(ConfigError, match="too large"):
+        read_config_json(padded[:-2] + b'x"}')
