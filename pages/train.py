@@ -17,7 +17,7 @@ from lrlab.train.figures import planned_lr, run_figure
 from lrlab.train.status import FINAL, LIVE, headline, links_to_offer, may_control, shown_run
 from ui import lrfind as range_test
 from ui.common import ensure_navigation, manager
-from ui.form import ensure_param, param_widget
+from ui.editors import ensure_param, param_widget
 
 ensure_navigation()
 

@@ -134,3 +134,12 @@ def test_compare_holds_eight_schedules_and_offers_no_ninth():
     no_exception(at)
     assert "it holds 9 schedules and Compare shows at most 8" in messages(at)
     assert len(names(at)) == 2  # the page kept its own two schedules
+
+
+def test_a_picked_scheduler_fits_the_page_wide_length(at):
+    at.number_input(key="cmp.view.epochs").set_value(40).run()
+    at.selectbox(key="cmp0.sch.name").set_value("CosineAnnealingLR").run()
+    no_exception(at)
+    assert at.number_input(key="cmp0.sch.CosineAnnealingLR.T_max").value == 40
+    y = traces(at)[0]["y"]
+    assert len(y) == 40 and min(y) < 0.002  # a whole half cosine: 0.1 down to near 0
