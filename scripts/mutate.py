@@ -42,11 +42,12 @@ class Mutant:
 
 
 M = Mutant
-SIM, BUILD, CODE, CONF = (
+SIM, BUILD, CODE, CONF, KINDS = (
     "lrlab/core/simulate.py",
     "lrlab/core/build.py",
     "lrlab/core/codegen.py",
     "lrlab/core/config.py",
+    "lrlab/core/kinds.py",  # each parameter kind's validation, torch value and Python text
 )
 T_SIM, T_CONF, T_CODE = "tests/test_simulate.py", "tests/test_config.py", "tests/test_codegen.py"
 # A table, one mutant per entry: laid out by hand, so the formatter leaves it alone.
@@ -80,10 +81,10 @@ MUTANTS: list[Mutant] = [
     M("B2", BUILD, "        if g:\n            own =",
       "        if False:\n            own =", (T_CONF,),
       "a group's values are not checked the way torch checks the optimizer's"),
-    M("B3", BUILD, "return fn(float(epoch))",
+    M("B3", "lrlab/core/expr.py", "return fn(float(epoch))",
       "return fn(float(epoch + 1))", (T_SIM,), "lambdas evaluated one epoch late"),
-    M("B4", BUILD, "        kwargs[p.name] = value\n",
-      '        if p.kind != "float":\n            kwargs[p.name] = value\n', (T_SIM,),
+    M("B4", BUILD, "if p.name in spec_cfg and p.torch\n",
+      'if p.name in spec_cfg and p.torch and p.kind != "float"\n', (T_SIM,),
       "float keyword arguments (gamma, eta_min, ...) not passed to torch"),
     # -- codegen -----------------------------------------------------------------------------------
     M("C1", CODE, "for k, v in opt.items())", 'for k, v in opt.items() if k != "momentum")',
@@ -101,7 +102,7 @@ MUTANTS: list[Mutant] = [
       "metric_lines = _metric_lines(sched, schedule.steps)",
       (f"{T_CODE}::test_every_scheduler_resumed_mid_run_prints_the_rest_of_the_run",),
       "a resumed plateau script writes too short a metric series"),
-    M("C5", CODE, 'return f"lambda epoch: {compile_expression(text).to_python()}"',
+    M("C5", KINDS, 'return f"lambda epoch: {compile_expression(text).to_python()}"',
       'return f"lambda epoch: 1.0000001 * {compile_expression(text).to_python()}"',
       (f"{T_CODE}::test_every_scheduler_with_groups_of_different_lrs_and_momenta",),
       "the generated lambda is off in the 7th digit"),
@@ -112,24 +113,25 @@ MUTANTS: list[Mutant] = [
     # -- config validation -------------------------------------------------------------------------
     M("V1", CONF, "MAX_GROUPS = 16",
       "MAX_GROUPS = 17", (T_CONF,), "the group limit lifted"),
-    M("V2", CONF, "MAX_NESTING = 3",
+    M("V2", KINDS, "MAX_NESTING = 3",
       "MAX_NESTING = 4", (T_CONF,), "the nesting limit lifted"),
     M("V3", CONF, "MAX_STEPS = 200_000",
       "MAX_STEPS = 250_000", (T_CONF,), "the step limit lifted"),
     M("V4", CONF, 'most = MAX_STEPS - cfg["steps"]',
       "most = MAX_STEPS", (T_CONF,), "start_step's bound forgets the steps after it"),
-    M("V5", CONF, "if len(milestones) != len(value) - 1:",
+    M("V5", KINDS, "if len(milestones) != len(value) - 1:",
       "if len(milestones) > len(value) - 1:", (T_CONF, T_SIM),
       "SequentialLR takes too few milestones"),
-    M("V6", CONF, "if len(value) < budget:",
-      "if len(value) < budget - 1:", (T_CONF, T_SIM), "a metric list one value short is accepted"),
-    M("V7", CONF, "(p.gt is not None and value <= p.gt)",
+    M("V6", KINDS, "if len(value) < ctx.budget:",
+      "if len(value) < ctx.budget - 1:", (T_CONF, T_SIM),
+      "a metric list one value short is accepted"),
+    M("V7", KINDS, "(p.gt is not None and value <= p.gt)",
       "(p.gt is not None and value < p.gt)", (T_CONF,),
       "an exclusive lower bound lets its edge through"),
     M("V8", CONF, "if key not in TOP_LEVEL_KEYS:",
       "if False:", (T_CONF,), "unknown top-level keys are ignored"),
-    M("V9", CONF, 'start + cfg["steps"])',
-      'cfg["steps"])', (T_CONF, T_SIM),
+    M("V9", CONF, 'total = start + cfg["steps"]',
+      'total = cfg["steps"]', (T_CONF, T_SIM),
       "a resumed run is validated as if it were steps long (OneCycleLR fill-in, metrics)"),
     # -- share links and files (lrlab/io) ----------------------------------------------------------
     M("L1", "lrlab/io/links.py", "if len(items) > max_items:",
