@@ -7,10 +7,11 @@ import streamlit as st
 
 from lrlab import ConfigError, simulate
 from lrlab.catalog import SCHEDULERS
+from lrlab.core.steps import training_step_per
 from lrlab.io.uploads import read_config_json
 from lrlab.present.figures import lr_figure
-from lrlab.present.presets import PRESETS, STARTER, preset, usual_step_per
-from lrlab.train.config import TRAIN_PARAMS, batches_per_epoch, parse_run
+from lrlab.present.presets import PRESETS, STARTER, preset
+from lrlab.train.config import TRAIN_PARAMS, parse_run
 from lrlab.train.data import CIFAR10_TARBALL, default_data_dir
 from lrlab.train.devices import available_devices
 from lrlab.train.figures import planned_lr, run_figure
@@ -89,7 +90,7 @@ def settings(schedule: dict | None) -> dict:
         "epochs": 8,
         "batch_size": 64 if not cifar_here else 256,
     }
-    defaults["step_per"] = usual_step_per(schedule)
+    defaults["step_per"] = training_step_per(schedule)
     # A newly picked schedule (or scheduler) brings its usual stepping; edits of the same one
     # keep the user's choice.
     picked = json.dumps([st.session_state.get(f"{P}.source"), (schedule or {}).get("scheduler")])
@@ -243,13 +244,7 @@ with right:
             parsed = parse_run(run_config)  # the one validation; submit takes this value
             if not SCHEDULERS[parsed.schedule.scheduler_name].needs_metric:
                 df = simulate(parsed.schedule)
-                view = {
-                    "epochs": train["epochs"],
-                    "steps_per_epoch": batches_per_epoch(train),
-                    "step_per": train["step_per"],
-                    "x_axis": "epoch",
-                    "log_y": False,
-                }
+                view = {**parsed.view, "x_axis": "epoch", "log_y": False}
                 st.markdown("**Planned learning rate**")
                 fig = lr_figure(df, view)
                 # A compact preview: the panels' own titles name the curves, so no legend
@@ -261,7 +256,7 @@ with right:
                     "ReduceLROnPlateau reacts to the test loss: its curve appears as the run goes."
                 )
         except ConfigError as err:
-            usual = usual_step_per(schedule)
+            usual = training_step_per(schedule)
             if err.field == "train.step_per" and train["step_per"] != usual:
                 st.warning(f"This schedule is stepped once per {usual}: {err.message}.")
                 st.button(

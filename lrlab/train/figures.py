@@ -30,7 +30,8 @@ def smooth(values: np.ndarray, weight: float = SMOOTHING) -> np.ndarray:
     return out
 
 
-def batches_per_epoch(steps: pd.DataFrame) -> int:
+def recorded_batches_per_epoch(steps: pd.DataFrame) -> int:
+    """Batches per epoch as a run's recorded steps show it: the steps of its first epoch."""
     return max(1, int((steps["epoch"] == steps["epoch"].min()).sum())) if len(steps) else 1
 
 
@@ -57,7 +58,7 @@ def run_figure(
         horizontal_spacing=0.1,
         subplot_titles=["train loss", "learning rate", "test loss", "test accuracy"],
     )
-    bpe = batches_per_epoch(steps)
+    bpe = recorded_batches_per_epoch(steps)
     if len(steps):
         x = steps["step"].to_numpy() / bpe
         loss = steps["loss"].to_numpy()
@@ -139,7 +140,7 @@ def runs_figure(runs: Sequence[Mapping[str, Any]], x_axis: str = "epoch") -> go.
         steps, epochs = run["steps"], run["epochs"]
         common = {"legendgroup": run["name"], "line": {"color": color, "width": 3}}
         if len(steps):
-            bpe = batches_per_epoch(steps)
+            bpe = recorded_batches_per_epoch(steps)
             s = steps["step"].to_numpy()
             x = s / bpe if x_axis == "epoch" else s
             fig.add_trace(_trace(x, steps["lr_0"].to_numpy(), name=run["name"], **common), 1, 1)
@@ -156,7 +157,7 @@ def runs_figure(runs: Sequence[Mapping[str, Any]], x_axis: str = "epoch") -> go.
             )
         if len(epochs):
             e = epochs["epoch"].to_numpy() + 1
-            ex = e if x_axis == "epoch" else e * batches_per_epoch(steps)
+            ex = e if x_axis == "epoch" else e * recorded_batches_per_epoch(steps)
             fig.add_trace(
                 go.Scatter(
                     x=ex,
