@@ -7,7 +7,8 @@ import streamlit as st
 from lrlab.train.config import parse_run
 from lrlab.train.figures import runs_figure
 from lrlab.train.status import deletable
-from ui.common import ensure_navigation, manager, run_label
+from ui.jobs import manager, run_label
+from ui.navigation import ensure_navigation
 
 ensure_navigation()
 

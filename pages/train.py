@@ -5,20 +5,21 @@ import json
 
 import streamlit as st
 
-from lrlab import ConfigError, simulate
+from lrlab import ConfigError, Schedule, simulate
 from lrlab.catalog import SCHEDULERS
 from lrlab.core.steps import training_step_per
-from lrlab.io.uploads import read_config_json
 from lrlab.present.figures import lr_figure
 from lrlab.present.presets import PRESETS, STARTER, preset
-from lrlab.train.config import TRAIN_PARAMS, parse_run
+from lrlab.train.config import TRAIN_PARAMS, RunConfig, parse_run
 from lrlab.train.data import CIFAR10_TARBALL, default_data_dir
 from lrlab.train.devices import available_devices
 from lrlab.train.figures import planned_lr, run_figure
 from lrlab.train.status import FINAL, LIVE, headline, links_to_offer, may_control, shown_run
 from ui import lrfind as range_test
-from ui.common import ensure_navigation, manager
 from ui.form import ensure_param, param_widget
+from ui.jobs import manager
+from ui.navigation import ensure_navigation
+from ui.uploads import config_upload
 
 ensure_navigation()
 
@@ -29,19 +30,12 @@ store = jobs.store
 
 
 # -- which schedule ------------------------------------------------------------------------
-def uploaded() -> None:
-    upload = st.session_state.get(f"{P}.upload")
-    if upload is None:
-        return
-    try:
-        config = read_config_json(upload.getvalue())
-        st.session_state[f"{P}.uploaded"] = config
-        for p in TRAIN_PARAMS:  # a run config brings its training settings along
-            if p.name in (config.get("train") or {}):
-                st.session_state[f"{P}.train.{p.name}"] = config["train"][p.name]
-        st.session_state.pop(f"{P}.upload_error", None)
-    except ConfigError as err:
-        st.session_state[f"{P}.upload_error"] = str(err)
+def uploaded(config: dict, parsed: Schedule | RunConfig) -> None:
+    """Train the file's schedule; a run config brings the training settings it names along."""
+    st.session_state[f"{P}.uploaded"] = config
+    if isinstance(parsed, RunConfig):
+        for name in config.get("train") or {}:
+            st.session_state[f"{P}.train.{name}"] = parsed.train[name]
 
 
 def pick_schedule() -> tuple[dict | None, str]:
@@ -73,11 +67,7 @@ def pick_schedule() -> tuple[dict | None, str]:
     if source == "Preset":
         name = st.selectbox("preset", list(PRESETS), key=f"{P}.preset")
         return preset(name), name
-    st.file_uploader(
-        "schedule or run config (JSON)", type=["json"], key=f"{P}.upload", on_change=uploaded
-    )
-    if st.session_state.get(f"{P}.upload_error"):
-        st.error(st.session_state[f"{P}.upload_error"])
+    config_upload("schedule or run config (JSON)", f"{P}.upload", uploaded)
     config = st.session_state.get(f"{P}.uploaded")
     return config, "uploaded config"
 
