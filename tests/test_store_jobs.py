@@ -91,6 +91,39 @@ def test_submit_rejects_a_bad_config_and_stores_nothing(manager):
     assert manager.store.list_runs().empty
 
 
+def test_the_recorder_writes_through_the_store_and_then_passes_each_event_on(tmp_path):
+    from lrlab.train.engine import train
+
+    store = RunStore(tmp_path / "runs.sqlite")
+    live, replayed = store.create_run(digits(epochs=1)), store.create_run(digits(epochs=1))
+    events, seen = [], []
+
+    def then(event):  # what a page watching the job finds in the store by now
+        events.append(event)
+        if event["type"] == "epoch":
+            seen.append(store.get_run(live)["epochs_done"])
+
+    result = train(digits(epochs=1), store.recorder(live, then=then))
+    assert result.status == "completed" and seen == [1]
+    assert {"start", "step", "epoch"} <= {e["type"] for e in events} and events[-1]["type"] == "end"
+    store.recorder(replayed).replay(events)  # a sweep worker's events, recorded afterwards
+    a, b = store.get_run(live), store.get_run(replayed)
+    for key in ("status", "steps_done", "epochs_done", "test_accuracy", "best_test_accuracy"):
+        assert a[key] == b[key]
+    assert store.steps(live).equals(store.steps(replayed)) and len(store.steps(live)) == 23
+    assert store.epochs(live).equals(store.epochs(replayed))
+
+
+def test_finish_run_records_the_end(tmp_path):
+    store = RunStore(tmp_path / "runs.sqlite")
+    run_id = store.create_run(digits())
+    before = time.time()
+    store.finish_run(run_id, "failed", "no data", seconds=1.5)
+    run = store.get_run(run_id)
+    assert (run["status"], run["message"], run["seconds"]) == ("failed", "no data", 1.5)
+    assert run["finished"] >= before
+
+
 def test_runs_of_a_dead_process_are_marked_interrupted(tmp_path):
     path = tmp_path / "runs.sqlite"
     store = RunStore(path)

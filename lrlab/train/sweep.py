@@ -211,13 +211,10 @@ def record_outcome(store: RunStore, run_id: str, outcome: Mapping[str, Any]) -> 
     """Write what a worker sent back: replay its events (or store its error). Returns status."""
     events = outcome.get("events") or []
     if events and events[-1]["type"] == "end":
-        recorder = store.recorder(run_id)
-        for event in events:
-            recorder(event)
+        store.recorder(run_id).replay(events)
         return events[-1]["status"]
     status = outcome.get("status", "failed")
-    store.update_run(run_id, status=status, message=outcome.get("message", ""))
-    store.update_run(run_id, finished=time.time())
+    store.finish_run(run_id, status, outcome.get("message", ""))
     return status
 
 

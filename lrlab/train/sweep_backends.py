@@ -337,4 +337,4 @@ def _stop(backend, inflight, received, unrecorded, ids, store, record) -> None:
     for key in sorted(unrecorded):
         ran = key in inflight
         message = "cancelled while it ran" if ran else "the sweep was cancelled before it ran"
-        store.update_run(ids[key], status="cancelled", message=message, finished=time.time())
+        store.finish_run(ids[key], "cancelled", message)
