@@ -14,7 +14,16 @@ from lrlab.train.config import TRAIN_PARAMS, RunConfig, parse_run
 from lrlab.train.data import CIFAR10_TARBALL, default_data_dir
 from lrlab.train.devices import available_devices
 from lrlab.train.figures import planned_lr, run_figure
-from lrlab.train.status import FINAL, LIVE, headline, links_to_offer, may_control, shown_run
+from lrlab.train.jobs import Job
+from lrlab.train.status import (
+    FINAL,
+    LIVE,
+    headline,
+    links_to_offer,
+    may_control,
+    progress_line,
+    shown_run,
+)
 from ui import lrfind as range_test
 from ui.form import ensure_param, param_widget
 from ui.jobs import manager
@@ -154,52 +163,55 @@ def watch(run_id: str, live_at_render: bool) -> None:
     status = job.status if job else run["status"]
     if live_at_render and (status in FINAL or (job and job.done.is_set())):
         st.rerun()  # it just ended: redraw the whole page, its headings and buttons too
-    # The run's real state first, where the user is looking.
-    level, text = headline(run, status, stopping=bool(job and job.cancel.is_set()))
+    starting = status == "running" and job is not None and not job.total_steps
+    run_state(run, job, status, starting)
+    if status == "queued":
+        queue_note(run, job)
+    elif status == "running" and job and not starting:
+        fraction, text = progress_line(job.progress())
+        st.progress(fraction, text=text)
+    run_chart(run)
+
+
+def run_state(run: dict, job: Job | None, status: str, starting: bool) -> None:
+    """The run's real state first, where the user is looking; then its name and Stop."""
+    stopping = bool(job and job.cancel.is_set())
+    level, text = headline(run, status, stopping=stopping, starting=starting)
     getattr(st, level)(text)
     head = st.columns([4, 1])
-    head[0].markdown(
-        f"**{run['name']}** · `{run_id}` · {run['device_name'] or run['device'] or ''}"
-    )
-    control = may_control(run_id, started_here(), st.query_params.get("run"))
+    device = run["device_name"] or run["device"]  # known once the job has its device
+    head[0].markdown(f"**{run['name']}** · `{run['id']}`" + (f" · {device}" if device else ""))
+    control = may_control(run["id"], started_here(), st.query_params.get("run"))
     if status in LIVE and not control:
         head[1].caption("Started in another session: watch only.")
-    elif status in LIVE and not (job and job.cancel.is_set()):
+    elif status in LIVE and not stopping:
         head[1].button(
             "Stop",
             key=f"{P}.stop",
             type="primary",
             on_click=jobs.cancel,
-            args=(run_id,),
+            args=(run["id"],),
             width="stretch",
         )
-    if status == "queued" and (job is None or job.waiting):
-        st.info(
-            (job.waiting if job else run["message"] or "Queued")
-            + ". Runs take turns on a device across every process on this machine."
-        )
-    elif status == "queued":
-        position = jobs.queue_position(run_id)
-        busy = next((j for j in jobs.active() if j.status == "running"), None)
-        st.info(
-            f"Queued (position {position}): one job trains at a time on each device"
-            + (f"; waiting for run `{busy.run_id}`." if busy else ".")
-        )
-    progress = job.progress() if job else None
-    if progress and status == "running":
-        left = progress["seconds_left"]
-        rate = progress["images_per_s"]
-        st.progress(
-            progress["fraction"],
-            text=(
-                f"epoch {progress['epochs_done'] + 1}/{progress['epochs']} · step "
-                f"{progress['steps_done']}/{progress['total_steps']}"
-                + (f" · {rate:,.0f} images/s" if rate else "")
-                + (f" · {left:.0f} s left" if left is not None else "")
-            ),
-        )
-    steps, epochs = store.steps(run_id), store.epochs(run_id)
-    planned = planned_curve(run_id, json.dumps(run["config"], sort_keys=True))
+
+
+def queue_note(run: dict, job: Job | None) -> None:
+    """Why a queued run waits: a device busy in another process, or its place in the queue."""
+    if job is None or job.waiting:
+        waiting = job.waiting if job else run["message"] or "Queued"
+        st.info(f"{waiting}. Runs take turns on a device across every process on this machine.")
+        return
+    busy = next((j for j in jobs.active() if j.status == "running"), None)
+    st.info(
+        f"Queued (position {jobs.queue_position(run['id'])}): one job trains at a time on each "
+        "device" + (f"; waiting for run `{busy.run_id}`." if busy else ".")
+    )
+
+
+def run_chart(run: dict) -> None:
+    """Loss, lr over the planned curve, test loss and accuracy, as recorded so far."""
+    steps, epochs = store.steps(run["id"]), store.epochs(run["id"])
+    planned = planned_curve(run["id"], json.dumps(run["config"], sort_keys=True))
     plateau = SCHEDULERS[run["config"]["scheduler"]["name"]].needs_metric
     fig = run_figure(
         steps,

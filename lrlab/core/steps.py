@@ -68,6 +68,6 @@ def step_positions(
     steps: np.ndarray | pd.Series | list[int], batches: int, step_per: str, unit: str
 ) -> np.ndarray:
     """Scheduler step indices as positions in ``unit``: ``"epoch"`` (fractional for per-batch
-    stepping) or ``"iteration"`` (batches)."""
+    stepping), else iterations (batches)."""
     iterations = np.asarray(steps, dtype=np.float64) * batches_per_step(batches, step_per)
     return iterations / batches if unit == "epoch" else iterations
