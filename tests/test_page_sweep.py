@@ -52,9 +52,10 @@ def test_start_watch_and_reopen_a_sweep(db):
     for label, y in mean.items():
         assert y == pytest.approx([runs.loc[label, "test_accuracy"].mean()])
     assert len(mean) == 2
-    summary = again.dataframe[1].value
+    summary, table = again.dataframe[0].value, again.dataframe[1].value  # summary first
     assert list(summary["label"]) == ["Digits starter (one-cycle, SGD)", "Exponential decay"]
     assert list(summary["n"]) == [2, 2]
+    assert len(table) == 4 and set(table["status"]) == {"completed"}
 
     listing = page("pages/runs.py")
     no_exception(listing)
