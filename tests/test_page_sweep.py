@@ -60,6 +60,8 @@ def test_start_watch_and_reopen_a_sweep(db):
     listing = page("pages/runs.py")
     no_exception(listing)
     assert any(f"sweep?sweep={sweep_id}" in m.value for m in listing.markdown)
+    listed = listing.dataframe[0].value  # a sweep's runs are stored normalised: no gaps
+    assert set(listed["model"]) == {"lenet"} and set(listed["dataset"]) == {"digits"}
 
 
 def test_a_sweep_that_cannot_run_says_why_and_starts_nothing(db):

@@ -69,6 +69,10 @@ def test_parse_sweep_expands_variants_times_seeds_with_overrides():
         ("constant", 3),
     ]
     assert all(r.config["train"]["seed"] == r.seed for r in sweep.runs)
+    # Stored as Train stores a run: normalised, the train section's defaults filled.
+    assert sweep.runs[0].config["train"]["step_per"] == "batch"  # OneCycleLR's usual
+    assert sweep.runs[0].config["train"]["label_smoothing"] == 0.0  # not in the file
+    assert [r.config["train"]["step_per"] for r in sweep.runs[2:4]] == ["epoch", "epoch"]
     hot = sweep.runs[-1].config["optimizer"]
     assert hot == {"name": "SGD", "lr": 1e6, "momentum": 0.9}  # same optimizer: merged
     spec = sweep_spec()

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from lrlab.core.errors import ConfigError
-from lrlab.train.config import validate_run
+from lrlab.train.config import parse_run
 from lrlab.train.store import RunStore
 
 MAX_RUNS = 1000
@@ -37,7 +37,7 @@ FINAL = ("completed", "cancelled", "diverged", "failed", "interrupted")
 class SweepRun:
     label: str
     seed: int
-    config: dict[str, Any]  # a full run config (validated), train.seed set to ``seed``
+    config: dict[str, Any]  # a normalised run config, train.seed set to ``seed``
 
 
 @dataclass(frozen=True)
@@ -118,12 +118,14 @@ def parse_sweep(spec: Any) -> Sweep:
             cfg = _variant_config(base, variant)
             if "scheduler" not in cfg:
                 raise ConfigError("scheduler", "missing: give it in the variant or the base")
-            validate_run(cfg)  # once: the seed cannot make a config invalid
+            # Once: the seed cannot make a config invalid. The store keeps the normalised
+            # config, train defaults filled, as it does for a run started on Train.
+            normal = parse_run(cfg).to_json()
         except ConfigError as exc:
             raise ConfigError(f"{where}.{exc.field}".rstrip("."), exc.message) from None
         for seed in seeds:
-            run = copy.deepcopy(cfg)
-            run["train"] = {**(run.get("train") or {}), "seed": seed}
+            run = copy.deepcopy(normal)
+            run["train"]["seed"] = seed
             runs.append(SweepRun(label, seed, run))
     return Sweep(tuple(labels), seeds, tuple(runs))
 
