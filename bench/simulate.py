@@ -6,7 +6,7 @@ Baselines, for 100,000 steps of each scheduler:
 Target: simulate() at most 2x the floor.
 
 Also (issue 11, scale):
-  lambda  - one call of a compiled lambda string (lrlab.core.build.safe_lambda) against the
+  lambda  - one call of a compiled lambda string (lrlab.core.expr.safe_lambda) against the
             same expression as a Python lambda; and simulate() of LambdaLR with 16 groups
             against the floor of torch's LambdaLR with those Python lambdas (targets: 3x, 2x)
   memory  - peak traced memory (tracemalloc, fresh subprocess) of simulate() for 200k steps x
@@ -29,7 +29,7 @@ from torch.optim import lr_scheduler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lrlab import simulate
-from lrlab.core.build import safe_lambda
+from lrlab.core.expr import safe_lambda
 
 GROUPS = 16
 # The same expressions as lambda strings and as Python lambdas (written out, never eval'ed).

@@ -170,7 +170,7 @@ for n, it in enumerate(items()):
     top = box.columns([3, 2])
     name = top[0].text_input("name", key=f"{P}{uid}.name", max_chars=80)
     color = top[1].selectbox("colour", list(COLORS), key=f"{P}{uid}.color")
-    form = schedule_form(f"{P}{uid}", box, with_view=False)
+    form = schedule_form(f"{P}{uid}", box, with_view=False, view_prefix=P)
     buttons = box.columns(2)
     buttons[0].button(
         "Duplicate",

@@ -14,11 +14,12 @@ st.markdown(
     "re-typed formula, so what you see is what PyTorch will do."
 )
 st.markdown("New here? Start with **Explore**; each card says what to do first.")
-cols = st.columns(min(len(GUIDE), 4))
-for n, guide in enumerate(GUIDE):
-    with cols[n % len(cols)].container(border=True):
-        st.subheader(guide.title)
-        st.write(guide.what)
-        st.markdown(f"**First step:** {guide.first_step}.")
-        st.page_link(guide.page, label=f"Open {guide.title}", icon=guide.icon)
+PER_ROW = 3  # a row of columns each, so the cards of a row line up and none sits alone
+for start in range(0, len(GUIDE), PER_ROW):
+    for col, guide in zip(st.columns(PER_ROW), GUIDE[start : start + PER_ROW], strict=False):
+        with col.container(border=True, height="stretch"):
+            st.subheader(guide.title)
+            st.write(guide.what)
+            st.markdown(f"**First step:** {guide.first_step}.")
+            st.page_link(guide.page, label=f"Open {guide.title}", icon=guide.icon)
 st.caption("Built on PyTorch, Streamlit and Plotly.")

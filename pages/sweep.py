@@ -21,7 +21,7 @@ from lrlab.train.sweep import (
 )
 from lrlab.train.sweep_figures import sweep_figure
 from lrlab.train.sweep_jobs import get_sweep_jobs
-from ui.form import ensure_param, param_widget
+from ui.editors import ensure_param, param_widget
 from ui.jobs import manager
 from ui.navigation import ensure_navigation
 

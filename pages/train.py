@@ -25,7 +25,7 @@ from lrlab.train.status import (
     shown_run,
 )
 from ui import lrfind as range_test
-from ui.form import ensure_param, param_widget
+from ui.editors import ensure_param, param_widget
 from ui.jobs import manager
 from ui.navigation import ensure_navigation
 from ui.uploads import config_upload

@@ -267,3 +267,9 @@ def test_apply_lr_sets_the_peak_of_each_kind_of_schedule():
     out = apply_lr(warm, 0.02, "peak")  # warmup + cosine peaks at the optimizer's lr
     assert out["optimizer"]["lr"] == 0.02
     assert out["param_groups"][1]["lr"] == pytest.approx(0.1)  # keeps its x5
+    cyclic = {
+        "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+        "scheduler": {"name": "CyclicLR", "base_lr": 0.001, "max_lr": 0.01},
+    }
+    out = apply_lr(cyclic, 0.05, "peak")["scheduler"]  # the peak, and the floor keeps 1:10
+    assert (out["max_lr"], out["base_lr"]) == pytest.approx((0.05, 0.005))

@@ -116,3 +116,12 @@ def test_copy_the_explore_schedule_into_the_comparison():
     at.button(key="cmp.add").click().run()
     no_exception(at)
     assert names(at)[-1] == "from Explore"
+
+
+def test_a_picked_scheduler_fits_the_page_wide_length(at):
+    at.number_input(key="cmp.view.epochs").set_value(40).run()
+    at.selectbox(key="cmp0.sch.name").set_value("CosineAnnealingLR").run()
+    no_exception(at)
+    assert at.number_input(key="cmp0.sch.CosineAnnealingLR.T_max").value == 40
+    y = traces(at)[0]["y"]
+    assert len(y) == 40 and min(y) < 0.002  # a whole half cosine: 0.1 down to near 0

@@ -219,3 +219,18 @@ def test_a_new_scheduler_brings_its_usual_stepping(at):
     assert 1000 <= len(lr["y"]) <= 2000  # 10,000 steps drawn with their shape, decimated
     at.selectbox(key="ex.sch.name").set_value("StepLR").run()
     assert at.radio(key="ex.view.step_per").value == "epoch"
+
+
+def test_a_picked_scheduler_fits_its_periods_to_the_run(at):
+    """A 10-epoch run that picks MultiStepLR gets milestones inside the run, not 30, 60, 90
+    past its end (a flat line); a value typed afterwards is the user's."""
+    at.selectbox(key="ex.preset").set_value("One-cycle (fastai)").run()
+    at.selectbox(key="ex.sch.name").set_value("timm:MultiStepLRScheduler").run()
+    no_exception(at)
+    assert at.text_input(key="ex.sch.timm:MultiStepLRScheduler.decay_t").value == "3, 6, 9"
+    (lr,) = lr_traces(at)
+    assert len(set(lr["y"])) == 4  # three drops by timm's proposed 0.1
+    at.selectbox(key="ex.sch.name").set_value("CosineAnnealingLR").run()
+    assert at.number_input(key="ex.sch.CosineAnnealingLR.T_max").value == 10
+    at.number_input(key="ex.sch.CosineAnnealingLR.T_max").set_value(40).run()
+    assert at.number_input(key="ex.sch.CosineAnnealingLR.T_max").value == 40

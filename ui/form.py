@@ -1,6 +1,7 @@
 """Widgets generated from the catalog: a config goes in as session state, a config comes out.
 
-Nothing here knows a scheduler by name. Each parameter kind has one widget, and
+Nothing here knows a scheduler by name, nor a parameter kind: a parameter gets the editor its
+kind names (ui/editors.py), and nested schedulers and the metric get the sections below.
 ``load_state`` is the exact inverse of ``schedule_form`` so presets, uploads and shared links
 restore every widget. Parse errors come back as ConfigErrors with the same field paths that
 validation uses, so a message can sit right under its widget.
@@ -9,7 +10,7 @@ validation uses, so a message can sit right under its widget.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +18,9 @@ import streamlit as st
 
 from lrlab import MAX_GROUPS, ConfigError
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS, Param
-from lrlab.core.config import MAX_CHILDREN, MAX_NESTING, SYNTHETIC_METRIC
-from lrlab.core.view import VIEW_DEFAULTS
+from lrlab.core.kinds import KINDS, MAX_CHILDREN, MAX_NESTING, SYNTHETIC_METRIC
+from lrlab.core.view import VIEW_DEFAULTS, view_steps
+from ui.editors import ensure, param_widget, state_of
 
 CHILD_CHOICES = [
     n
@@ -43,6 +45,7 @@ class Form:
     """What a rendered form produced: the config, parse errors, and where to show messages."""
 
     prefix: str
+    view_prefix: str = ""  # where the run's epochs and batches live (Compare: page-wide)
     config: dict[str, Any] = field(default_factory=dict)
     errors: list[ConfigError] = field(default_factory=list)
     slots: dict[str, Any] = field(default_factory=dict)
@@ -59,115 +62,10 @@ class Form:
         target.error(err.message if path == err.field else str(err), icon=":material/warning:")
 
 
-# -- parameters --------------------------------------------------------------------------------
-def _fmt(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(_fmt(v) for v in value)
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _help(p: Param) -> str:
-    bounds = p.bounds_text()
-    default = "required" if p.required else f"default {_fmt(p.default)}"
-    return f"{p.help} ({default}{'; ' + bounds if bounds else ''})"
-
-
-def _parse_numbers(text: str, path: str, whole: bool) -> list:
-    values: list = []
-    for part in (t for t in re.split(r"[,\s;]+", text.strip()) if t):
-        try:
-            value = float(part)
-        except ValueError:
-            raise ConfigError(path, "write numbers separated by commas, like 30, 60, 90") from None
-        if whole:
-            if not value.is_integer():
-                raise ConfigError(path, "must be whole numbers, like 30, 60, 90")
-            value = int(value)
-        values.append(value)
-    return values
-
-
-def _ensure(state: Mapping[str, Any]) -> None:
-    """Give widgets their catalog defaults the first time they appear (never overwrite)."""
-    for key, value in state.items():
-        if key not in st.session_state:
-            st.session_state[key] = value
-
-
-def param_widget(c: Any, p: Param, key: str, path: str, groups: int) -> Any:
-    """Render one parameter; returns its config value (or raises ConfigError for bad text)."""
-    ensure_param(p, p.initial(), key, groups)
-    label = p.name
-    if p.kind == "bool":
-        return c.checkbox(label, key=key, help=_help(p))
-    if p.kind == "choice":
-        return c.selectbox(label, list(p.choices), key=key, help=_help(p))
-    if p.kind in ("float", "int"):
-        is_int = p.kind == "int"
-        extra = {"value": None, "placeholder": "not set"} if p.nullable else {}
-        return c.number_input(
-            label,
-            key=key,
-            help=_help(p),
-            step=1 if is_int else None,
-            format="%d" if is_int else "%g",
-            **extra,
-        )
-    if p.kind == "float_pair":
-        left, right = c.columns(2)
-        return [
-            left.number_input(f"{label}[0]", key=f"{key}.0", format="%g", help=_help(p)),
-            right.number_input(f"{label}[1]", key=f"{key}.1", format="%g"),
-        ]
-    if p.kind == "milestones":
-        text = c.text_input(label, key=key, help=_help(p) + " Comma-separated.")
-        return _parse_numbers(text, path, whole=True)
-    if p.kind == "float_or_list":
-        text = c.text_input(label, key=key, help=_help(p) + " One value, or one per group.")
-        values = _parse_numbers(text, path, whole=False)
-        if not values:
-            raise ConfigError(path, "enter a number")
-        return values[0] if len(values) == 1 else values
-    if p.kind == "int_or_range":
-        text = c.text_input(
-            label, key=key, help=_help(p) + " One step, or start, end.", placeholder="not set"
-        )
-        values = _parse_numbers(text, path, whole=True)
-        return None if not values else values[0] if len(values) == 1 else values
-    if p.kind == "lambda":
-        texts = [
-            c.text_input(
-                f"{label} · group {g}" if groups > 1 else label, key=f"{key}.{g}", help=_help(p)
-            )
-            for g in range(groups)
-        ]
-        return texts if groups > 1 else texts[0]
-    raise AssertionError(p.kind)  # pragma: no cover
-
-
-def ensure_param(p: Param, value: Any, key: str, groups: int = 1) -> None:
-    """Seed a parameter's widget with ``value`` unless it already has one."""
-    _ensure(_state_value(p, value, key, groups))
-
-
-def _state_value(p: Param, value: Any, key: str, groups: int) -> dict[str, Any]:
-    """Widget state for a parameter value (the inverse of param_widget)."""
-    if p.kind == "float_pair":
-        return {f"{key}.0": float(value[0]), f"{key}.1": float(value[1])}
-    if p.kind in ("milestones", "float_or_list", "int_or_range"):
-        return {key: "" if value is None else _fmt(value)}
-    if p.kind == "lambda":
-        texts = value if isinstance(value, list) else [value] * groups
-        return {f"{key}.{g}": texts[g] if g < len(texts) else texts[-1] for g in range(groups)}
-    if p.kind == "float":
-        return {key: None if value is None else float(value)}
-    return {key: value}
-
-
 # -- optimizer and groups ----------------------------------------------------------------------
 def _optimizer_form(form: Form, c: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     P = form.prefix
-    _ensure({f"{P}.optimizer": "SGD", f"{P}.groups": 1})
+    ensure({f"{P}.optimizer": "SGD", f"{P}.groups": 1})
     name = c.selectbox(
         "optimizer",
         list(OPTIMIZERS),
@@ -212,27 +110,27 @@ def _optimizer_form(form: Form, c: Any) -> tuple[dict[str, Any], list[dict[str, 
 def _scheduler_form(
     form: Form, c: Any, key: str, path: str, groups: int, choices: list[str], depth: int = 0
 ) -> dict[str, Any]:
-    _ensure({f"{key}.name": choices[0]})
+    ensure({f"{key}.name": choices[0]})
     name = c.selectbox(
         "scheduler" if depth == 0 else "child scheduler",
         choices,
         key=f"{key}.name",
         help="Any torch.optim.lr_scheduler class; transformers' get_scheduler types and "
         "timm's scheduler classes are named transformers:… and timm:…",
-        # A new scheduler brings its usual stepping (CyclicLR and OneCycleLR: per batch).
-        on_change=None if depth else _usual_stepping,
-        args=None if depth else (form.prefix, f"{key}.name"),
+        # A new scheduler brings its usual stepping (CyclicLR and OneCycleLR: per batch) and
+        # periods that fit the run.
+        on_change=None if depth else _picked,
+        args=None if depth else (form, key),
     )
     form.slot(f"{path}.name" if depth else path, c)
     spec = SCHEDULERS[name]
     out: dict[str, Any] = {"name": name}
     # Children first: SequentialLR's milestones read best after the list they split.
-    for p in sorted(spec.params, key=lambda p: p.kind != "schedulers"):
+    for p in sorted(spec.params, key=lambda p: not KINDS[p.kind].nested):
         pkey, ppath = f"{key}.{name}.{p.name}", f"{path}.{p.name}"
-        if p.kind == "schedulers":
-            out[p.name] = _children_form(form, c, pkey, ppath, groups, depth, p.example)
-        elif p.kind == "metrics":
-            out[p.name] = _metrics_form(form, c, pkey, ppath)
+        section = SECTIONS.get(KINDS[p.kind].widget)
+        if section is not None:
+            out[p.name] = section.show(form, c, pkey, ppath, groups, depth, p)
         else:
             try:
                 value = param_widget(c, p, pkey, ppath, groups)
@@ -245,17 +143,27 @@ def _scheduler_form(
     return out
 
 
-def _usual_stepping(prefix: str, name_key: str) -> None:
-    st.session_state[f"{prefix}.view.step_per"] = SCHEDULERS[st.session_state[name_key]].step_per
+def _picked(form: Form, key: str) -> None:
+    """A scheduler was picked: step it as usual and fit its periods (T_max, t_initial, ...) to
+    the run's length, so the curve shows its whole shape instead of a flat start."""
+    name = st.session_state[f"{key}.name"]
+    spec = SCHEDULERS[name]
+    st.session_state[f"{form.prefix}.view.step_per"] = spec.step_per
+    length = {
+        k: st.session_state.get(f"{form.view_prefix}.view.{k}", VIEW_DEFAULTS[k])
+        for k in ("epochs", "steps_per_epoch")
+    }
+    run_steps = view_steps({**length, "step_per": spec.step_per})
+    for pname, value in spec.fitted(run_steps).items():
+        p = spec.param(pname)
+        st.session_state.update(state_of(p, value, f"{key}.{name}.{pname}", 1))
 
 
 def _children_form(
-    form: Form, c: Any, key: str, path: str, groups: int, depth: int, example: list
+    form: Form, c: Any, key: str, path: str, groups: int, depth: int, p: Param
 ) -> list:
     if f"{key}.n" not in st.session_state:
-        initial: dict[str, Any] = {}
-        _load_children(initial, key, example, groups)
-        _ensure(initial)
+        ensure(_children_state(p.example, key, groups))
     n = c.number_input(
         "number of schedulers", min_value=1, max_value=MAX_UI_CHILDREN, step=1, key=f"{key}.n"
     )
@@ -270,8 +178,10 @@ def _children_form(
     return children
 
 
-def _metrics_form(form: Form, c: Any, key: str, path: str) -> Any:
-    _ensure(
+def _metrics_form(
+    form: Form, c: Any, key: str, path: str, groups: int, depth: int, p: Param
+) -> Any:
+    ensure(
         {
             f"{key}.source": "synthetic loss",
             **{
@@ -335,8 +245,8 @@ def _read_metric_csv(key: str) -> None:
 # -- view --------------------------------------------------------------------------------------
 def view_form(form: Form, c: Any, step_per_only: bool = False) -> dict[str, Any]:
     P = form.prefix
-    _ensure({f"{P}.view.{k}": v for k, v in VIEW_DEFAULTS.items() if k != "step_per"})
-    _ensure({f"{P}.view.step_per": "epoch"})
+    ensure({f"{P}.view.{k}": v for k, v in VIEW_DEFAULTS.items() if k != "step_per"})
+    ensure({f"{P}.view.step_per": "epoch"})
     view: dict[str, Any] = {}
     if not step_per_only:
         left, right = c.columns(2)
@@ -356,9 +266,14 @@ def view_form(form: Form, c: Any, step_per_only: bool = False) -> dict[str, Any]
 
 
 # -- the whole form and its inverse ------------------------------------------------------------
-def schedule_form(prefix: str, c: Any, *, with_view: bool = True) -> Form:
-    """Render the optimizer, groups, scheduler (and view) widgets; returns the config."""
-    form = Form(prefix)
+def schedule_form(
+    prefix: str, c: Any, *, with_view: bool = True, view_prefix: str | None = None
+) -> Form:
+    """Render the optimizer, groups, scheduler (and view) widgets; returns the config.
+
+    ``view_prefix`` names whose epochs and batches the run has, where they are not the form's
+    own (Compare's are page-wide)."""
+    form = Form(prefix, view_prefix or prefix)
     opt, groups = _optimizer_form(form, c)
     c.divider()
     sched = _scheduler_form(form, c, f"{prefix}.sch", "scheduler", len(groups), list(SCHEDULERS))
@@ -380,9 +295,7 @@ def load_state(prefix: str, config: Mapping[str, Any]) -> None:
     name = opt.pop("name")
     state[f"{prefix}.optimizer"] = name
     for p in OPTIMIZERS[name].params:
-        state.update(
-            _state_value(p, opt.get(p.name, p.default), f"{prefix}.opt.{name}.{p.name}", 1)
-        )
+        state.update(state_of(p, opt.get(p.name, p.default), f"{prefix}.opt.{name}.{p.name}", 1))
     groups = list(config.get("param_groups") or [{}])
     state[f"{prefix}.groups"] = len(groups)
     for g, group in enumerate(groups):
@@ -405,23 +318,44 @@ def _load_scheduler(state: dict, key: str, sched: Mapping[str, Any], groups: int
     state[f"{key}.name"] = name
     for p in SCHEDULERS[name].params:
         pkey = f"{key}.{name}.{p.name}"
-        value = sched.get(p.name, p.initial())
-        if p.kind == "schedulers":
-            _load_children(state, pkey, value, groups)
-        elif p.kind == "metrics":
-            if isinstance(value, list):
-                state[f"{pkey}.source"] = "uploaded values"
-                state[f"{pkey}.values"] = value
-                value = {}
-            else:
-                state[f"{pkey}.source"] = "synthetic loss"
-            for knob, default in {**SYNTHETIC_METRIC, **value}.items():
-                state[f"{pkey}.{knob}"] = int(default) if knob == "seed" else float(default)
-        else:
-            state.update(_state_value(p, value, pkey, groups))
+        # A value the config leaves out means the library's default, not the form's proposal.
+        value = sched.get(p.name, p.initial() if p.required else p.default)
+        section = SECTIONS.get(KINDS[p.kind].widget)
+        state.update(
+            section.state(value, pkey, groups) if section else state_of(p, value, pkey, groups)
+        )
 
 
-def _load_children(state: dict, key: str, children: list, groups: int) -> None:
-    state[f"{key}.n"] = len(children)
+def _children_state(children: list, key: str, groups: int) -> dict[str, Any]:
+    state: dict[str, Any] = {f"{key}.n": len(children)}
     for i, child in enumerate(children[:MAX_UI_CHILDREN]):
         _load_scheduler(state, f"{key}.{i}", child, groups)
+    return state
+
+
+def _metrics_state(value: Any, key: str, groups: int) -> dict[str, Any]:
+    """A list of values shows as an upload; a synthetic spec fills the knobs."""
+    state: dict[str, Any] = {}
+    if isinstance(value, list):
+        state[f"{key}.source"] = "uploaded values"
+        state[f"{key}.values"] = value
+        value = {}
+    else:
+        state[f"{key}.source"] = "synthetic loss"
+    for knob, default in {**SYNTHETIC_METRIC, **value}.items():
+        state[f"{key}.{knob}"] = int(default) if knob == "seed" else float(default)
+    return state
+
+
+@dataclass(frozen=True)
+class Section:
+    """A parameter edited as a section of the form rather than one widget."""
+
+    show: Callable[..., Any]  # (form, container, key, path, groups, depth, param) -> value
+    state: Callable[[Any, str, int], dict[str, Any]]  # (value, key, groups) -> widget state
+
+
+SECTIONS: dict[str, Section] = {
+    "schedulers": Section(_children_form, _children_state),
+    "metrics": Section(_metrics_form, _metrics_state),
+}

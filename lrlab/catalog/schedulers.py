@@ -87,7 +87,14 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
         SchedulerSpec(
             "StepLR",
             (
-                Param("step_size", "int", REQUIRED, "Period of learning rate decay.", example=30),
+                Param(
+                    "step_size",
+                    "int",
+                    REQUIRED,
+                    "Period of learning rate decay.",
+                    example=30,
+                    fit=0.3,
+                ),
                 _GAMMA,
             ),
             "epoch",
@@ -104,6 +111,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     REQUIRED,
                     "Increasing step indices at which to decay.",
                     example=[30, 60, 90],
+                    fit=(0.3, 0.6, 0.9),
                 ),
                 _GAMMA,
             ),
@@ -191,6 +199,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     REQUIRED,
                     "Number of steps for one half cosine.",
                     example=100,
+                    fit=1.0,
                 ),
                 _ETA_MIN,
             ),
@@ -328,6 +337,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
             "Stepped every batch. Momentum moves the opposite way. It sets the rate itself, "
             "overriding the optimizer's lr.",
             checks=(_cyclic_momentum,),
+            peak=("max_lr", "base_lr"),
         ),
         SchedulerSpec(
             "CosineAnnealingWarmRestarts",
@@ -409,6 +419,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
             "policy, fastai's default). Stepped every batch; it sets the rate itself, "
             "overriding the optimizer's lr.",
             checks=(_cyclic_momentum, _one_cycle_total),
+            peak=("max_lr",),
         ),
         SchedulerSpec(
             "PolynomialLR",

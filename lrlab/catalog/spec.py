@@ -53,6 +53,10 @@ class Param:
     example: Any = None  # what a UI proposes for a required parameter
     log: bool = False  # best edited on a log scale (learning rates)
     torch: bool = True  # False for lrlab's own keys that are not passed to torch
+    # A period the form fits to the run when the scheduler is picked: this fraction of the
+    # run's scheduler steps (T_max 1.0: one half cosine over the whole run), or one fraction
+    # per milestone.
+    fit: float | tuple[float, ...] | None = None
 
     @property
     def required(self) -> bool:
@@ -66,8 +70,9 @@ class Param:
         return " and ".join(parts)
 
     def initial(self) -> Any:
-        """The value a fresh form shows: torch's default, or the example if torch has none."""
-        return self.example if self.required else self.default
+        """The value a fresh form proposes: the example where there is one (torch's default
+        may be a no-op, like timm's decay_rate 1.0), else the default."""
+        return self.default if self.example is None else self.example
 
 
 # A cross-field rule: gets the scheduler's kwargs and the validation context, raises ConfigError.
@@ -87,6 +92,9 @@ class SchedulerSpec:
     takes_optimizer: bool = True  # ChainedScheduler infers it from its children
     module: str = "lr_scheduler"  # where torch.optim keeps the class (SWALR: swa_utils)
     marks: tuple[str, ...] = ()  # params whose values are step indices worth marking on a chart
+    # Where the peak lr lives when the scheduler sets the rate itself (OneCycleLR's max_lr),
+    # then the params that keep their ratio to it (CyclicLR's base_lr); () is the optimizer's lr.
+    peak: tuple[str, ...] = ()
     # Who builds and steps it: torch here; "transformers"/"timm" entries are named
     # "<library>:<name>" and built, stepped and written as code by lrlab.libs.
     library: Library = "torch"
@@ -105,6 +113,19 @@ class SchedulerSpec:
         if self.url:
             return self.url
         return f"https://docs.pytorch.org/docs/stable/generated/torch.optim.{self.module}.{self.name}.html"
+
+    def fitted(self, run_steps: int) -> dict[str, int | list[int]]:
+        """The periods the form sets when this scheduler is picked for a run of ``run_steps``
+        scheduler steps, so a fresh pick shows its whole shape instead of a flat start."""
+
+        def steps(fraction: float) -> int:
+            return max(1, round(fraction * run_steps))
+
+        return {
+            p.name: [steps(f) for f in p.fit] if isinstance(p.fit, tuple) else steps(p.fit)
+            for p in self.params
+            if p.fit
+        }
 
     def usual_step_per(self, sched: dict[str, Any] | None = None) -> str:
         """How often it is usually stepped; timm's t_in_epochs=False means every update."""

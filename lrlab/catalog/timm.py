@@ -32,6 +32,7 @@ _T_INITIAL = Param(
     "Length of the first cycle, in epochs (updates when t_in_epochs is false).",
     ge=1,
     example=100,
+    fit=1.0,
 )
 _LR_MIN = Param("lr_min", "float", 0.0, "Lowest lr, reached at the end of a cycle.", ge=0, log=True)
 _CYCLES = (
@@ -125,6 +126,13 @@ def _spec(
     )
 
 
+def _warmup_tail(warmup_prefix: bool) -> tuple[Param, ...]:
+    """The warmup, stepping and noise arguments every timm scheduler ends with."""
+    return (_WARMUP_T, _WARMUP_INIT, _prefix(warmup_prefix), _T_IN_EPOCHS, *_NOISE)
+
+
+# The tail of the cyclic schedulers (cosine, poly, tanh): cycles, then warmup and noise.
+_CYCLIC_TAIL = (*_CYCLES, *_warmup_tail(warmup_prefix=False))
 _WARM = r"\eta_{init} + t\,\tfrac{\eta_0 - \eta_{init}}{w}\ (t < w)"
 
 TIMM: dict[str, SchedulerSpec] = {
@@ -135,12 +143,7 @@ TIMM: dict[str, SchedulerSpec] = {
             (
                 _T_INITIAL,
                 _LR_MIN,
-                *_CYCLES,
-                _WARMUP_T,
-                _WARMUP_INIT,
-                _prefix(False),
-                _T_IN_EPOCHS,
-                *_NOISE,
+                *_CYCLIC_TAIL,
                 _K_DECAY,
             ),
             r"\eta_t = \eta_{min} + \tfrac12 (\gamma^i \eta_0 - \eta_{min})\left(1 + "
@@ -159,6 +162,7 @@ TIMM: dict[str, SchedulerSpec] = {
                     "Decay every decay_t steps.",
                     gt=0,
                     example=30,
+                    fit=0.3,
                 ),
                 Param(
                     "decay_rate",
@@ -166,12 +170,9 @@ TIMM: dict[str, SchedulerSpec] = {
                     1.0,
                     "Factor per decay (timm's default 1.0 never decays).",
                     gt=0,
+                    example=0.1,
                 ),
-                _WARMUP_T,
-                _WARMUP_INIT,
-                _prefix(True),
-                _T_IN_EPOCHS,
-                *_NOISE,
+                *_warmup_tail(warmup_prefix=True),
             ),
             r"\eta_t = \eta_0 \cdot r^{\lfloor t / d \rfloor};\ " + _WARM,
             "A staircase like torch's StepLR, with warmup and noise. With warmup_prefix (the "
@@ -187,13 +188,10 @@ TIMM: dict[str, SchedulerSpec] = {
                     "Increasing milestones. timm decays at step m - 1, one step before torch's "
                     "MultiStepLR.",
                     example=[30, 60, 90],
+                    fit=(0.3, 0.6, 0.9),
                 ),
-                Param("decay_rate", "float", 1.0, "Factor per milestone.", gt=0),
-                _WARMUP_T,
-                _WARMUP_INIT,
-                _prefix(True),
-                _T_IN_EPOCHS,
-                *_NOISE,
+                Param("decay_rate", "float", 1.0, "Factor per milestone.", gt=0, example=0.1),
+                *_warmup_tail(warmup_prefix=True),
             ),
             r"\eta_t = \eta_0 \cdot r^{\,|\{m : m \le t + 1\}|};\ " + _WARM,
             "Drops by decay_rate at each milestone. timm compares milestones with t + 1, so "
@@ -242,12 +240,7 @@ TIMM: dict[str, SchedulerSpec] = {
                 _T_INITIAL,
                 Param("power", "float", 0.5, "Power of the polynomial.", ge=0),
                 _LR_MIN,
-                *_CYCLES,
-                _WARMUP_T,
-                _WARMUP_INIT,
-                _prefix(False),
-                _T_IN_EPOCHS,
-                *_NOISE,
+                *_CYCLIC_TAIL,
                 _K_DECAY,
             ),
             r"\eta_t = \eta_{min} + (\gamma^i \eta_0 - \eta_{min})\left(1 - "
@@ -262,12 +255,7 @@ TIMM: dict[str, SchedulerSpec] = {
                 Param("lb", "float", -7.0, "Lower bound of the tanh argument."),
                 Param("ub", "float", 3.0, "Upper bound of the tanh argument."),
                 _LR_MIN,
-                *_CYCLES,
-                _WARMUP_T,
-                _WARMUP_INIT,
-                _prefix(False),
-                _T_IN_EPOCHS,
-                *_NOISE,
+                *_CYCLIC_TAIL,
             ),
             r"\eta_t = \eta_{min} + \tfrac12 (\gamma^i \eta_0 - \eta_{min})\left(1 - "
             r"\tanh\left(lb (1 - \tfrac{t_{cur}}{T_i}) + ub \tfrac{t_{cur}}{T_i}\right)\right)",
@@ -286,6 +274,7 @@ TIMM: dict[str, SchedulerSpec] = {
                     "Length of the decay: the last decay_t steps of t_initial.",
                     ge=1,
                     example=20,
+                    fit=0.2,
                 ),
                 _LR_MIN,
                 Param(

@@ -278,6 +278,7 @@ TRANSFORMERS: dict[str, SchedulerSpec] = {
                     "Steps of the final decay.",
                     ge=0,
                     example=20,
+                    fit=0.2,
                 ),
                 Param(
                     "num_stable_steps",

@@ -6,44 +6,18 @@ parameter groups), so both step exactly the same optimizer and scheduler.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
 
-from lrlab.catalog import OPTIMIZERS, SCHEDULERS
+from lrlab.catalog import OPTIMIZERS, SCHEDULERS, Param
 from lrlab.core.errors import ConfigError
-from lrlab.core.expr import ExpressionError, compile_expression
+from lrlab.core.kinds import KINDS
 from lrlab.core.metrics import synthetic_metric
 
 if TYPE_CHECKING:
     from lrlab.core.schedule import Schedule
-
-
-def safe_lambda(text: str, field: str) -> Callable[[int], float]:
-    """A user expression as the plain function torch expects; errors name the config field.
-
-    The expression is compiled once per text (``compile_expression`` is cached) and a call
-    runs its closure directly; only a failing call takes the slower path that builds the
-    message. A negative factor is torch's to take (simulate warns about a negative lr). A plain
-    function (not an object) also keeps the scheduler's ``state_dict`` free of it.
-    """
-    expression = compile_expression(text)
-    fn = expression.fn
-
-    def slow(epoch: int) -> float:
-        try:
-            return expression(epoch)
-        except ExpressionError as exc:
-            raise ConfigError(field, str(exc)) from None
-
-    def call(epoch: int) -> float:
-        try:
-            return fn(float(epoch))
-        except (ExpressionError, ArithmeticError, ValueError):
-            return slow(epoch)
-
-    return call
 
 
 def build_optimizer(schedule: Schedule, params: Sequence[Sequence[torch.Tensor]]) -> Any:
@@ -79,23 +53,15 @@ def build_scheduler(spec_cfg: Mapping[str, Any], optimizer: Any, path: str = "sc
         from lrlab.libs import build
 
         return build(spec, spec_cfg, optimizer, path)
-    kwargs: dict[str, Any] = {}
-    for p in spec.params:
-        if p.name not in spec_cfg or not p.torch:
-            continue
-        value = spec_cfg[p.name]
-        if p.kind == "lambda":
-            value = (
-                [safe_lambda(v, f"{path}.{p.name}[{i}]") for i, v in enumerate(value)]
-                if isinstance(value, list)
-                else safe_lambda(value, f"{path}.{p.name}")
-            )
-        elif p.kind == "schedulers":
-            value = [
-                build_scheduler(child, optimizer, f"{path}.{p.name}[{i}]")
-                for i, child in enumerate(value)
-            ]
-        kwargs[p.name] = value
+
+    def child(cfg: Mapping[str, Any], at: str) -> Any:
+        return build_scheduler(cfg, optimizer, at)
+
+    kwargs = {
+        p.name: KINDS[p.kind].to_torch(spec_cfg[p.name], f"{path}.{p.name}", child)
+        for p in spec.params
+        if p.name in spec_cfg and p.torch
+    }
     cls = getattr(getattr(torch.optim, spec.module), spec.name)
     try:
         if spec.takes_optimizer:
@@ -127,6 +93,6 @@ def momenta(groups: list[dict], key: str | None) -> list[float] | None:
     return [g[key] if key == "momentum" else g[key][0] for g in groups]
 
 
-def _torch_kwargs(params: Sequence[Any], given: Mapping[str, Any]) -> dict[str, Any]:
-    kinds = {p.name: p.kind for p in params}
-    return {k: tuple(v) if kinds.get(k) == "float_pair" else v for k, v in given.items()}
+def _torch_kwargs(params: Sequence[Param], given: Mapping[str, Any]) -> dict[str, Any]:
+    kinds = {p.name: KINDS[p.kind] for p in params}
+    return {k: kinds[k].to_torch(v, k, None) for k, v in given.items()}

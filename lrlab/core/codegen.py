@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
-from lrlab.core.expr import compile_expression
+from lrlab.core.kinds import KINDS
 from lrlab.core.schedule import Schedule, parse
 
 # Everything above this line builds the model, optimizer and scheduler; below is the loop.
@@ -25,7 +25,7 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
     opt = dict(schedule.optimizer)
     opt_name = opt.pop("name")
     opt_spec = OPTIMIZERS[opt_name]
-    kinds = {p.name: p.kind for p in opt_spec.params}
+    code = {p.name: KINDS[p.kind].to_code for p in opt_spec.params}  # value -> Python
     sched = schedule.scheduler
     bias = ", bias=False" if opt_spec.matrices_only else ""
     if len(groups) == 1 and not groups[0]:
@@ -40,13 +40,13 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
             "{"
             + ", ".join(
                 [f'"params": model[{i}].parameters()']
-                + [f'"{k}": {_py(v, kinds[k])}' for k, v in g.items()]
+                + [f'"{k}": {code[k](v, None)}' for k, v in g.items()]
             )
             + "},"
             for i, g in enumerate(groups)
         ]
         params = "[\n" + "\n".join(f"        {e}" for e in entries) + "\n    ]"
-    opt_args = "".join(f"\n    {k}={_py(v, kinds[k])}," for k, v in opt.items())
+    opt_args = "".join(f"\n    {k}={code[k](v, None)}," for k, v in opt.items())
     setup = [
         "# A stand-in model with one layer per parameter group: use your own.",
         f"model = {model}",
@@ -130,40 +130,22 @@ def _scheduler(sched: Mapping[str, Any], lines: list[str], used: set[str]) -> st
     """Return the constructor expression; child schedulers go into ``lines`` as variables."""
     spec = SCHEDULERS[sched["name"]]
     args = ["optimizer"] if spec.takes_optimizer else []
+
+    def child(cfg: Mapping[str, Any]) -> str:
+        """Write a nested scheduler as its own variable, before the line that uses it."""
+        name = _fresh(_snake(cfg["name"]), used)
+        lines.append(f"{name} = {_scheduler(cfg, lines, used)}")
+        return name
+
     for p in spec.params:
-        if p.name not in sched or not p.torch:
-            continue
-        value = sched[p.name]
-        if p.kind == "lambda":
-            text = (
-                "[" + ", ".join(_lambda(v) for v in value) + "]"
-                if isinstance(value, list)
-                else _lambda(value)
-            )
-        elif p.kind == "schedulers":
-            names = []
-            for child in value:
-                name = _fresh(_snake(child["name"]), used)
-                lines.append(f"{name} = {_scheduler(child, lines, used)}")
-                names.append(name)
-            text = "[" + ", ".join(names) + "]"
-        else:
-            text = _py(value, p.kind)
-        args.append(f"{p.name}={text}")
+        if p.name in sched and p.torch:
+            args.append(f"{p.name}={KINDS[p.kind].to_code(sched[p.name], child)}")
     if not spec.takes_optimizer:
         args.append("optimizer=optimizer")
     call = f"{spec.module}.{spec.name}(" + ", ".join(args) + ")"
     if len(call) > 90:
         call = f"{spec.module}.{spec.name}(\n" + "".join(f"    {a},\n" for a in args) + ")"
     return call
-
-
-def _lambda(text: str) -> str:
-    return f"lambda epoch: {compile_expression(text).to_python()}"
-
-
-def _py(value: Any, kind: str = "") -> str:
-    return repr(tuple(value)) if kind == "float_pair" else repr(value)
 
 
 def _snake(name: str) -> str:

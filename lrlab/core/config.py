@@ -8,35 +8,25 @@ turns into garbage: zero periods, unsorted milestones, NaN rates, short metrics,
 from __future__ import annotations
 
 import copy
-import itertools
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS, Param
 from lrlab.core.errors import ConfigError
-from lrlab.core.expr import ExpressionError, compile_expression
+from lrlab.core.kinds import (
+    KINDS,
+    MAX_CHILDREN,
+    MAX_NESTING,
+    SYNTHETIC_METRIC,
+    Context,
+    check_int,
+)
 
 MAX_STEPS = 200_000  # beyond this a simulation holds a server thread for seconds
 MAX_GROUPS = 16
-MAX_CHILDREN = 8
-MAX_NESTING = 3
 # "view" (presentation, lrlab.core.view) and "train" (lrlab.train) are validated by their owners.
 TOP_LEVEL_KEYS = ("name", "optimizer", "param_groups", "scheduler", "steps", "train", "view")
-SYNTHETIC_METRIC = {"start": 2.3, "floor": 0.4, "decay": 20.0, "noise": 0.02, "seed": 0}
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a scheduler's validation needs to know about its surroundings."""
-
-    path: str
-    groups: int
-    optimizer_name: str
-    momentum_key: str | None
-    budget: int  # rows this scheduler produces: it is stepped budget - 1 times
-    depth: int = 0
 
 
 def validate(config: Mapping[str, Any], steps: int | None = None) -> dict[str, Any]:
@@ -51,7 +41,7 @@ def validate(config: Mapping[str, Any], steps: int | None = None) -> dict[str, A
         cfg["steps"] = steps
     if cfg.get("steps") is None:
         raise ConfigError("steps", "missing: how many scheduler steps to simulate")
-    cfg["steps"] = _int("steps", cfg["steps"], 1, MAX_STEPS)
+    cfg["steps"] = check_int("steps", cfg["steps"], 1, MAX_STEPS)
     opt = _section(cfg, "optimizer")
     spec = OPTIMIZERS.get(opt.get("name"))
     if spec is None:
@@ -61,7 +51,7 @@ def validate(config: Mapping[str, Any], steps: int | None = None) -> dict[str, A
         raise ConfigError("param_groups", "must be a list of objects, one per parameter group")
     if len(groups) > MAX_GROUPS:
         raise ConfigError("param_groups", f"at most {MAX_GROUPS} groups, got {len(groups)}")
-    ctx = Context("", len(groups), spec.name, spec.momentum_key, cfg["steps"])
+    ctx = Context("", len(groups), spec.name, spec.momentum_key, cfg["steps"], nested=_scheduler)
     cfg["optimizer"] = {"name": spec.name, **check_kwargs(spec.params, opt, "optimizer", ctx)}
     cfg["param_groups"] = [
         check_kwargs(spec.params, dict(g), f"param_groups[{i}]", ctx) for i, g in enumerate(groups)
@@ -110,7 +100,7 @@ def check_kwargs(params: tuple[Param, ...], given: dict[str, Any], path: str, ct
             )
     out: dict[str, Any] = {}
     # Children last: their step budgets depend on the milestones.
-    for p in sorted(params, key=lambda p: p.kind == "schedulers"):
+    for p in sorted(params, key=lambda p: KINDS[p.kind].nested):
         field = f"{path}.{p.name}"
         if p.name not in given:
             if p.required:
@@ -119,149 +109,18 @@ def check_kwargs(params: tuple[Param, ...], given: dict[str, Any], path: str, ct
         value = given[p.name]
         if value is None and p.nullable:
             out[p.name] = None
-        elif p.kind == "schedulers":
-            out[p.name] = _children(value, field, out.get("milestones"), ctx)
         else:
-            out[p.name] = _value(p, value, field, ctx)
+            out[p.name] = KINDS[p.kind].check(value, p, field, ctx, out)
     return out
 
 
-def _children(value: Any, field: str, milestones: list[int] | None, ctx: Context) -> list:
-    if not isinstance(value, list) or not value or not all(isinstance(v, Mapping) for v in value):
-        raise ConfigError(field, "must be a non-empty list of scheduler objects")
-    if len(value) > MAX_CHILDREN:
-        raise ConfigError(field, f"at most {MAX_CHILDREN} schedulers")
-    if ctx.depth + 1 > MAX_NESTING:
-        raise ConfigError(field, f"schedulers nest at most {MAX_NESTING} levels deep")
-    if milestones is not None:  # SequentialLR: each child runs for its own segment
-        if len(milestones) != len(value) - 1:  # torch raises too; say it before the children
-            raise ConfigError(
-                field.rsplit(".", 1)[0] + ".milestones",
-                f"needs exactly {len(value) - 1} milestone(s) for {len(value)} schedulers, "
-                f"got {len(milestones)}",
-            )
-        bounds = [0, *milestones, ctx.budget]
-        budgets = [max(1, hi - lo) for lo, hi in itertools.pairwise(bounds)]
-    else:  # ChainedScheduler: every child is stepped every time
-        budgets = [ctx.budget] * len(value)
-    return [
-        _scheduler(dict(child), replace(ctx, path=f"{field}[{i}]", budget=b, depth=ctx.depth + 1))
-        for i, (child, b) in enumerate(zip(value, budgets, strict=True))
-    ]
-
-
-def _value(p: Param, value: Any, field: str, ctx: Context) -> Any:
-    if p.kind == "float":
-        return _float(field, value, p)
-    if p.kind == "int":
-        return _int(field, value, p.gt + 1 if p.gt is not None else p.ge, p.le, p.bounds_text())
-    if p.kind == "bool":
-        if not isinstance(value, bool):
-            raise ConfigError(field, f"must be true or false, got {value!r}")
-        return value
-    if p.kind == "choice":
-        if value not in p.choices:
-            raise ConfigError(field, f"must be one of {', '.join(map(str, p.choices))}")
-        return value
-    if p.kind == "milestones":
-        return _milestones(field, value)
-    if p.kind == "float_pair":
-        if not isinstance(value, list | tuple) or len(value) != 2:
-            raise ConfigError(field, "must be a pair of numbers, like [0.9, 0.999]")
-        return [_float(f"{field}[{i}]", v, p) for i, v in enumerate(value)]
-    if p.kind == "float_or_list":
-        if isinstance(value, list):
-            _per_group(field, value, ctx)
-            return [_float(f"{field}[{i}]", v, p) for i, v in enumerate(value)]
-        return _float(field, value, p)
-    if p.kind == "lambda":
-        if isinstance(value, list):
-            _per_group(field, value, ctx)
-            return [_expression(f"{field}[{i}]", v) for i, v in enumerate(value)]
-        return _expression(field, value)
-    if p.kind == "metrics":
-        return _metrics(field, value, ctx.budget)
-    if p.kind == "int_or_range":
-        if isinstance(value, list):
-            if len(value) != 2:
-                raise ConfigError(field, "must be one step number or a [start, end] pair")
-            lo, hi = (_int(f"{field}[{i}]", v, 0, None, ">= 0") for i, v in enumerate(value))
-            if hi <= lo:
-                raise ConfigError(f"{field}[1]", f"must be above {lo}")
-            return [lo, hi]
-        return _int(field, value, 0, None, ">= 0")
-    raise AssertionError(f"unhandled kind {p.kind}")  # pragma: no cover
-
-
-def _per_group(field: str, value: list, ctx: Context) -> None:
-    if len(value) != ctx.groups:
-        raise ConfigError(
-            field, f"has {len(value)} entries but there are {ctx.groups} parameter groups"
-        )
-
-
-def _float(field: str, value: Any, p: Param | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(field, f"must be a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ConfigError(field, "must be a finite number")
-    if p is not None:
-        bad = (
-            (p.gt is not None and value <= p.gt)
-            or (p.ge is not None and value < p.ge)
-            or (p.lt is not None and value >= p.lt)
-            or (p.le is not None and value > p.le)
-        )
-        if bad:
-            raise ConfigError(field, f"must be {p.bounds_text()}, got {value:g}")
-    return value
-
-
-def _int(field: str, value: Any, lo: float | None, hi: float | None, text: str = "") -> int:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(field, f"must be a whole number, got {value!r}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        text = text or (f"between {lo:g} and {hi:g}" if hi is not None else f">= {lo:g}")
-        raise ConfigError(field, f"must be {text}, got {value}")
-    return value
-
-
-def _milestones(field: str, value: Any) -> list[int]:
-    # Any whole numbers, as torch takes them: MultiStepLR counts repeats (gamma ** count) and a
-    # milestone 0 applies at construction.
-    if not isinstance(value, list):
-        raise ConfigError(field, "must be a list of step numbers, like [30, 60, 90]")
-    return [_int(f"{field}[{i}]", v, None, None) for i, v in enumerate(value)]
-
-
-def _expression(field: str, value: Any) -> str:
-    try:
-        return compile_expression(value).text
-    except ExpressionError as exc:
-        raise ConfigError(field, str(exc)) from None
-
-
-def _metrics(field: str, value: Any, budget: int) -> list[float] | dict[str, Any]:
-    if isinstance(value, list):
-        if len(value) < budget:
-            raise ConfigError(field, f"has {len(value)} values but the schedule has {budget} steps")
-        return [_float(f"{field}[{i}]", v) for i, v in enumerate(value)]
-    if isinstance(value, Mapping):
-        for key in value:
-            if key not in SYNTHETIC_METRIC:
-                raise ConfigError(
-                    f"{field}.{key}", f"unknown key; expected {', '.join(SYNTHETIC_METRIC)}"
-                )
-        spec = {**SYNTHETIC_METRIC, **value}
-        for key in ("start", "floor", "decay", "noise"):
-            spec[key] = _float(f"{field}.{key}", spec[key])
-        if spec["decay"] <= 0:
-            raise ConfigError(f"{field}.decay", "must be > 0 (steps for the curve to fall)")
-        if spec["noise"] < 0:
-            raise ConfigError(f"{field}.noise", "must be >= 0")
-        spec["seed"] = _int(f"{field}.seed", spec["seed"], 0, 2**32 - 1)
-        return spec
-    raise ConfigError(field, "must be a list of numbers (one per step) or a synthetic spec")
+__all__ = [
+    "MAX_CHILDREN",
+    "MAX_GROUPS",
+    "MAX_NESTING",
+    "MAX_STEPS",
+    "SYNTHETIC_METRIC",
+    "Context",
+    "check_kwargs",
+    "validate",
+]

@@ -16,6 +16,8 @@ import math
 import operator
 from collections.abc import Callable
 
+from lrlab.core.errors import ConfigError
+
 MAX_LENGTH = 200
 MAX_NODES = 64
 MAX_DEPTH = 12
@@ -246,6 +248,9 @@ def _binary(node: ast.BinOp, variable: str) -> Evaluator:
 
     # math.pow raises on overflow and exp/log/... raise or stay finite, so only the plain
     # operators need the finiteness check that keeps every intermediate result finite.
+    # The near-identical closures below are deliberate: one per operand shape (variable,
+    # constant, sub-expression) saves a call per operand, which is what keeps a lambda string
+    # within 3x of a Python lambda (bench/simulate.py lambda); the last one is the general case.
     kind = lk + rk
     if kind == "xc":
         c = rv
@@ -329,3 +334,29 @@ def compile_expression(text: str, variable: str = "epoch") -> Expression:
 @functools.lru_cache(maxsize=256)
 def _compiled(text: str, variable: str) -> Expression:
     return Expression(text, variable)
+
+
+def safe_lambda(text: str, field: str) -> Callable[[int], float]:
+    """A user expression as the plain function torch expects; errors name the config field.
+
+    The expression is compiled once per text (``compile_expression`` is cached) and a call
+    runs its closure directly; only a failing call takes the slower path that builds the
+    message. A negative factor is torch's to take (simulate warns about a negative lr). A plain
+    function (not an object) also keeps the scheduler's ``state_dict`` free of it.
+    """
+    expression = compile_expression(text)
+    fn = expression.fn
+
+    def slow(epoch: int) -> float:
+        try:
+            return expression(epoch)
+        except ExpressionError as exc:
+            raise ConfigError(field, str(exc)) from None
+
+    def call(epoch: int) -> float:
+        try:
+            return fn(float(epoch))
+        except (ExpressionError, ArithmeticError, ValueError):
+            return slow(epoch)
+
+    return call

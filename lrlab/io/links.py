@@ -13,6 +13,7 @@ from typing import Any
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
 from lrlab.core.config import validate
 from lrlab.core.errors import ConfigError
+from lrlab.core.kinds import KINDS
 from lrlab.core.schedule import Schedule, parse
 from lrlab.core.view import with_view_steps
 
@@ -108,9 +109,10 @@ def _canonical_scheduler(sched: Mapping[str, Any], groups: int) -> dict[str, Any
     out: dict[str, Any] = {"name": spec.name}
     for p in spec.params:
         value = sched.get(p.name, p.default)
-        if p.kind == "schedulers":
+        kind = KINDS[p.kind]
+        if kind.nested:
             value = [_canonical_scheduler(c, groups) for c in value]
-        elif p.kind in ("lambda", "float_or_list") and _same_for_all(value):
+        elif kind.per_group and _same_for_all(value):
             value = value[0]
         out[p.name] = value
     return out

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from lrlab.catalog import SCHEDULERS
 from lrlab.core.errors import ConfigError
 
 SMOOTH_BETA = 0.98  # fastai's Recorder / LRFinder
@@ -173,31 +174,30 @@ def spread(values: Sequence[float | None]) -> dict[str, Any] | None:
 
 # -- putting a suggestion into a schedule ---------------------------------------------------
 def peak_target(config: Mapping[str, Any]) -> str:
-    """Where a schedule's peak lr lives: ``max_lr`` of OneCycleLR/CyclicLR, else the
-    optimizer's ``lr`` (warmup + cosine and the rest peak at the optimizer's lr)."""
-    name = (config.get("scheduler") or {}).get("name")
-    return "max_lr" if name in ("OneCycleLR", "CyclicLR") else "lr"
+    """Where a schedule's peak lr lives: the catalog's ``peak`` (OneCycleLR's and CyclicLR's
+    ``max_lr``), else the optimizer's ``lr`` (warmup + cosine and the rest peak there)."""
+    spec = SCHEDULERS.get((config.get("scheduler") or {}).get("name"))
+    return spec.peak[0] if spec is not None and spec.peak else "lr"
 
 
 def apply_lr(config: Mapping[str, Any], lr: float, target: str = "lr") -> dict[str, Any]:
     """A copy of ``config`` with its lr (``target='lr'``) or its peak (``'peak'``) set to ``lr``.
 
     Group overrides are scaled by the same factor, so the groups keep their ratios, as in
-    the range test. For CyclicLR the peak is ``max_lr`` and ``base_lr`` keeps its ratio too.
+    the range test. Where the scheduler holds the peak (``max_lr``), the params the catalog
+    ties to it (CyclicLR's ``base_lr``) keep their ratio too.
     """
     cfg = copy.deepcopy(dict(config))
     where = peak_target(cfg) if target == "peak" else "lr"
-    if where == "max_lr":
+    if where != "lr":
         sched = cfg["scheduler"]
-        old = sched.get("max_lr", lr)
+        old = sched.get(where, lr)
         first = old[0] if isinstance(old, list) else old
         factor = lr / first if first else 1.0
-        sched["max_lr"] = [v * factor for v in old] if isinstance(old, list) else lr
-        if sched["name"] == "CyclicLR" and "base_lr" in sched:
-            base = sched["base_lr"]
-            sched["base_lr"] = (
-                [v * factor for v in base] if isinstance(base, list) else base * factor
-            )
+        for name in SCHEDULERS[sched["name"]].peak[1:]:  # tied to the peak: same ratio
+            if name in sched:
+                sched[name] = _scaled(sched[name], factor)
+        sched[where] = _scaled(old, factor) if isinstance(old, list) else lr
         return cfg
     opt = cfg.setdefault("optimizer", {})
     old = opt.get("lr")
@@ -208,3 +208,7 @@ def apply_lr(config: Mapping[str, Any], lr: float, target: str = "lr") -> dict[s
             if isinstance(group, dict) and "lr" in group:
                 group["lr"] = group["lr"] * factor
     return cfg
+
+
+def _scaled(value: float | list[float], factor: float) -> float | list[float]:
+    return [v * factor for v in value] if isinstance(value, list) else value * factor
