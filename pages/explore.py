@@ -14,6 +14,7 @@ from lrlab.present.compare import curves_table
 from lrlab.present.figures import lr_figure, marks_for
 from lrlab.present.presets import DEFAULT_PRESET, PRESETS, preset, preset_label
 from lrlab.train.config import RunConfig
+from ui.explore_state import CUSTOM, remember, remembered, take_pending
 from ui.form import load_state, schedule_form
 from ui.navigation import ensure_navigation
 from ui.share import share_box
@@ -24,7 +25,6 @@ from ui.url import publish_to_url, restore_from_url, share_link
 ensure_navigation()
 
 P = "ex"
-CUSTOM = "(your own)"
 TABLE_ROWS = 5_000
 TEACH = {
     "off": "",
@@ -69,15 +69,16 @@ def load_link(config: dict) -> None:
 
 
 link_error = restore_from_url("c", load_link)
-if f"{P}.optimizer" not in st.session_state:
+pending = take_pending()
+if pending is not None:  # another page (Runs) asked to show a schedule
+    opened(pending)
+elif f"{P}.optimizer" not in st.session_state:
     # First visit, or back from another page (Streamlit forgets the widgets of a page that
     # is not shown): restore the last schedule of this session, else the default preset.
-    remembered = st.session_state.get("explore.config")
-    load(remembered or preset(DEFAULT_PRESET))
-    st.session_state[f"{P}.preset"] = st.session_state.get("explore.preset", DEFAULT_PRESET)
-    st.session_state[f"{P}.preset_base"] = st.session_state.get(
-        "explore.preset_base", DEFAULT_PRESET
-    )
+    config, shown_preset, preset_base = remembered(DEFAULT_PRESET)
+    load(config or preset(DEFAULT_PRESET))
+    st.session_state[f"{P}.preset"] = shown_preset
+    st.session_state[f"{P}.preset_base"] = preset_base
 
 # -- sidebar: the schedule -----------------------------------------------------------------
 with st.sidebar:
@@ -145,9 +146,7 @@ cfg = schedule.to_json()  # the normalised config: session, link, download
 
 view = cfg["view"]
 spec = SCHEDULERS[cfg["scheduler"]["name"]]
-st.session_state["explore.config"] = cfg
-st.session_state["explore.preset"] = st.session_state[f"{P}.preset"]
-st.session_state["explore.preset_base"] = st.session_state.get(f"{P}.preset_base")
+remember(cfg, st.session_state[f"{P}.preset"], st.session_state.get(f"{P}.preset_base"))
 
 # -- teaching overlays ---------------------------------------------------------------------
 ghost = ghost_view = lesson_table = None

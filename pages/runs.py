@@ -7,6 +7,7 @@ import streamlit as st
 from lrlab.train.config import parse_run
 from lrlab.train.figures import runs_figure
 from lrlab.train.status import deletable
+from ui.explore_state import show_in_explore
 from ui.jobs import manager, run_label
 from ui.navigation import ensure_navigation
 
@@ -50,9 +51,7 @@ def open_in_explore(run_id: str) -> None:
     """Show a run's schedule on Explore, laid out over the run's epochs and batches."""
     run = parse_run(store.get_run(run_id)["config"])
     losses = store.epochs(run_id)["test_loss"].tolist()  # what ReduceLROnPlateau really saw
-    st.session_state["explore.config"] = run.explore_config(losses)
-    st.session_state.pop("ex.optimizer", None)  # makes Explore load the remembered config
-    st.session_state["explore.preset"] = "(your own)"
+    show_in_explore(run.explore_config(losses))
     st.session_state[f"{P}.goto_explore"] = True
 
 

@@ -26,6 +26,7 @@ from lrlab.train.status import (
 )
 from ui import lrfind as range_test
 from ui.editors import ensure_param, param_widget
+from ui.explore_state import explore_schedule
 from ui.jobs import manager
 from ui.navigation import ensure_navigation
 from ui.uploads import config_upload
@@ -57,7 +58,7 @@ def pick_schedule() -> tuple[dict | None, str]:
         "one from the Compare page, a preset, or a config file.",
     )
     if source == "Explore":
-        config = st.session_state.get("explore.config")
+        config = explore_schedule()
         if config is None:
             st.caption(
                 f"Nothing on Explore yet in this session: using the {STARTER} "

@@ -19,6 +19,7 @@ import streamlit as st
 from lrlab import MAX_GROUPS, ConfigError
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS, Param
 from lrlab.core.kinds import KINDS, MAX_CHILDREN, MAX_NESTING, SYNTHETIC_METRIC
+from lrlab.core.steps import step_per_of
 from lrlab.core.view import VIEW_DEFAULTS, view_steps
 from ui.editors import ensure, param_widget, state_of
 
@@ -303,10 +304,7 @@ def load_state(prefix: str, config: Mapping[str, Any]) -> None:
         state[f"{prefix}.group{g}.lr"] = group.pop("lr", None)
         state[f"{prefix}.group{g}.extra"] = group
     _load_scheduler(state, f"{prefix}.sch", config["scheduler"], len(groups))
-    view = {**VIEW_DEFAULTS, **(config.get("view") or {})}
-    if view["step_per"] is None:
-        sched = config["scheduler"]
-        view["step_per"] = SCHEDULERS[sched["name"]].usual_step_per(sched)
+    view = {**VIEW_DEFAULTS, **(config.get("view") or {}), "step_per": step_per_of(config)}
     for k in ("epochs", "steps_per_epoch", "step_per"):
         state[f"{prefix}.view.{k}"] = view[k]
     for k, v in state.items():
