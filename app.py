@@ -6,7 +6,7 @@ from lrlab.warmup import start_warmup
 
 # Once per server process (a no-op when serve.py started it at server start): later visits
 # find torch and lrlab warm, and dead runs are marked interrupted without opening Train.
-start_warmup(modules=("ui.common", "ui.form"))
+start_warmup(modules=("ui.simulation", "ui.jobs", "ui.form"))
 
 st.set_page_config(
     page_title="lrlab · PyTorch LR schedulers", page_icon=":material/show_chart:", layout="wide"

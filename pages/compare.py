@@ -10,9 +10,12 @@ from lrlab.io.links import open_comparison
 from lrlab.present.compare import curves_table, summary_table
 from lrlab.present.figures import NORMALIZE, PALETTE, compare_figure, normalize_mode
 from lrlab.present.presets import PRESETS, preset
-from ui.common import ensure_navigation, publish_to_url, restore_from_url, run_schedule, share_link
+from ui.explore_state import explore_schedule
 from ui.form import load_state, schedule_form
+from ui.navigation import ensure_navigation
 from ui.share import share_box
+from ui.simulation import run_schedule
+from ui.url import publish_to_url, restore_from_url, share_link
 
 ensure_navigation()
 
@@ -62,7 +65,7 @@ def show(item: dict) -> None:
 def add_from_source() -> None:
     source = st.session_state[f"{P}.source"]
     if source == "Current Explore schedule":
-        config = st.session_state.get("explore.config")
+        config = explore_schedule()
         if config is None:
             st.session_state[f"{P}.notice"] = "Open Explore first: nothing to copy yet."
             return

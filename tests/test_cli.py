@@ -1,26 +1,12 @@
 import csv
 import io
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from cli_runner import ROOT, lrlab
 from script_runner import printed_rows, run_scripts
 
-ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seed_lambda.json"
-
-
-def lrlab(*args, stdin=None):
-    return subprocess.run(
-        [sys.executable, "-m", "lrlab", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=120,
-    )
 
 
 def test_simulate_prints_csv():

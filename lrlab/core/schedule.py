@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lrlab.catalog import SCHEDULERS
 from lrlab.core.config import validate
+from lrlab.core.steps import usual_step_per
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Schedule:
         """``epoch`` or ``batch``: the view's stepping, else the scheduler's usual one."""
         if self.view and self.view.get("step_per"):
             return self.view["step_per"]
-        return SCHEDULERS[self.scheduler_name].usual_step_per(self.scheduler)
+        return usual_step_per(self.scheduler)
 
     def to_json(self) -> dict[str, Any]:
         """The normalised config as a fresh JSON-able dict."""
