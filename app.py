@@ -10,7 +10,7 @@ from lrlab.warmup import start_warmup
 # Streamlit runs any of our code (its only server-start hook is st.App's ASGI lifespan, which
 # would make this file an ASGI entry point instead of the app). Later visits find torch and
 # lrlab warm, and dead runs are marked interrupted without opening Train.
-start_warmup(modules=("ui.common", "ui.form"), log=True)
+start_warmup(modules=("ui.simulation", "ui.jobs", "ui.form"), log=True)
 
 st.set_page_config(
     page_title="lrlab · PyTorch LR schedulers", page_icon=":material/show_chart:", layout="wide"

@@ -16,6 +16,6 @@ sys.path.insert(0, str(ROOT))
 from lrlab.warmup import start_warmup  # noqa: E402
 
 if __name__ == "__main__":
-    start_warmup(modules=("ui.common", "ui.form"), log=True)
+    start_warmup(modules=("ui.simulation", "ui.jobs", "ui.form"), log=True)
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
     sys.exit(cli.main())

@@ -11,9 +11,12 @@ from lrlab.present.compare import curves_table, summary_table
 from lrlab.present.compare_chart import NORMALIZE, compare_figure, normalize_mode
 from lrlab.present.plotting import PALETTE
 from lrlab.present.presets import PRESETS, preset
-from ui.common import ensure_navigation, publish_to_url, restore_from_url, run_schedule, share_link
+from ui.explore_state import explore_schedule
 from ui.form import load_state, schedule_form
+from ui.navigation import ensure_navigation
 from ui.share import share_box
+from ui.simulation import run_schedule
+from ui.url import publish_to_url, restore_from_url, share_link
 
 ensure_navigation()
 
@@ -63,10 +66,15 @@ def show(item: dict) -> None:
 def add_from_source() -> None:
     source = st.session_state[f"{P}.source"]
     if source == "Current Explore schedule":
-        config = st.session_state.get("explore.config")
+        config = explore_schedule()
         if config is None:
             st.session_state[f"{P}.notice"] = "Open Explore first: nothing to copy yet."
             return
+        if config.get("start_step"):  # Compare shows whole runs: say so, never drop it quietly
+            config = {k: v for k, v in config.items() if k != "start_step"}
+            st.session_state[f"{P}.notice"] = (
+                "Copied from step 0: Compare shows every schedule from the start of its run."
+            )
         add(config, "from Explore")
     else:
         add(preset(source), source)

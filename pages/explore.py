@@ -6,30 +6,25 @@ from dataclasses import replace
 
 import streamlit as st
 
-from lrlab import ConfigError, parse, to_code
+from lrlab import ConfigError, Schedule, to_code
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
-from lrlab.core.simulate import check_builds
 from lrlab.core.view import VIEW_DEFAULTS
 from lrlab.io.links import open_schedule, schedule_difference
-from lrlab.io.uploads import read_config_json
 from lrlab.present.compare import curves_table
 from lrlab.present.figures import lr_figure, marks_for
 from lrlab.present.presets import DEFAULT_PRESET, PRESETS, preset, preset_label
-from ui.common import (
-    ensure_navigation,
-    publish_to_url,
-    restore_from_url,
-    run_schedule,
-    share_link,
-    teaching_overlay,
-)
+from lrlab.train.config import RunConfig
+from ui.explore_state import CUSTOM, remember, remembered, take_pending
 from ui.form import load_state, schedule_form
+from ui.navigation import ensure_navigation
 from ui.share import share_box
+from ui.simulation import run_schedule, teaching_overlay
+from ui.uploads import config_upload
+from ui.url import publish_to_url, restore_from_url, share_link
 
 ensure_navigation()
 
 P = "ex"
-CUSTOM = "(your own)"
 TABLE_ROWS = 5_000
 TEACH = {
     "off": "",
@@ -64,17 +59,9 @@ def opened(config: dict) -> None:
     st.session_state[f"{P}.opened"] = copy.deepcopy(config)
 
 
-def load_upload() -> None:
-    upload = st.session_state.get(f"{P}.upload")
-    if upload is None:
-        return
-    try:
-        config = open_schedule(read_config_json(upload.getvalue()))
-        check_builds(parse(config, view=True))  # refuse a broken file before any widget
-        opened(config)
-        st.session_state[f"{P}.upload_error"] = ""
-    except ConfigError as err:
-        st.session_state[f"{P}.upload_error"] = f"Not loaded: {err}"
+def load_upload(config: dict, parsed: Schedule | RunConfig) -> None:
+    """A schedule file as it is; a run config over the run's epochs and batches."""
+    opened(config if isinstance(parsed, Schedule) else parsed.explore_config())
 
 
 def load_link(config: dict) -> None:
@@ -82,15 +69,16 @@ def load_link(config: dict) -> None:
 
 
 link_error = restore_from_url("c", load_link)
-if f"{P}.optimizer" not in st.session_state:
+pending = take_pending()
+if pending is not None:  # another page (Runs) asked to show a schedule
+    opened(pending)
+elif f"{P}.optimizer" not in st.session_state:
     # First visit, or back from another page (Streamlit forgets the widgets of a page that
     # is not shown): restore the last schedule of this session, else the default preset.
-    remembered = st.session_state.get("explore.config")
-    load(remembered or preset(DEFAULT_PRESET))
-    st.session_state[f"{P}.preset"] = st.session_state.get("explore.preset", DEFAULT_PRESET)
-    st.session_state[f"{P}.preset_base"] = st.session_state.get(
-        "explore.preset_base", DEFAULT_PRESET
-    )
+    config, shown_preset, preset_base = remembered(DEFAULT_PRESET)
+    load(config or preset(DEFAULT_PRESET))
+    st.session_state[f"{P}.preset"] = shown_preset
+    st.session_state[f"{P}.preset_base"] = preset_base
 
 # -- sidebar: the schedule -----------------------------------------------------------------
 with st.sidebar:
@@ -158,9 +146,7 @@ cfg = schedule.to_json()  # the normalised config: session, link, download
 
 view = cfg["view"]
 spec = SCHEDULERS[cfg["scheduler"]["name"]]
-st.session_state["explore.config"] = cfg
-st.session_state["explore.preset"] = st.session_state[f"{P}.preset"]
-st.session_state["explore.preset_base"] = st.session_state.get(f"{P}.preset_base")
+remember(cfg, st.session_state[f"{P}.preset"], st.session_state.get(f"{P}.preset_base"))
 
 # -- teaching overlays ---------------------------------------------------------------------
 ghost = ghost_view = lesson_table = None
@@ -177,7 +163,12 @@ try:
     elif teach == "stepping":
         other = "batch" if view["step_per"] == "epoch" else "epoch"
         ghost_view = {**view, "step_per": other}
-        _, ghost = run_schedule({**cfg, "view": ghost_view})
+        ghost_cfg = {**cfg, "view": ghost_view}
+        if cfg.get("start_step"):  # the same moment of the run, counted in the other unit
+            spe = view["steps_per_epoch"]
+            start = cfg["start_step"]
+            ghost_cfg["start_step"] = start * spe if other == "batch" else start // spe
+        _, ghost = run_schedule(ghost_cfg)
         ghost_name = f"stepped per {other}"
         lesson = (
             f"The same settings stepped per {other} (dashed): periods counted in "
@@ -250,7 +241,5 @@ with config_tab:
         "application/json",
         key=f"{P}.json",
     )
-    st.file_uploader("Load a config JSON", type=["json"], key=f"{P}.upload", on_change=load_upload)
-    if st.session_state.get(f"{P}.upload_error"):
-        st.error(st.session_state[f"{P}.upload_error"])
+    config_upload("Load a config JSON", f"{P}.upload", load_upload)
     st.json(shared, expanded=False)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lrlab.present.guide import GUIDE
-from ui.common import ensure_navigation
+from ui.navigation import ensure_navigation
 
 ensure_navigation()
 

@@ -7,12 +7,37 @@ import streamlit as st
 from lrlab.train.config import parse_run
 from lrlab.train.figures import runs_figure
 from lrlab.train.status import deletable
-from ui.common import ensure_navigation, manager, run_label
+from ui.explore_state import show_in_explore
+from ui.jobs import manager, run_label
+from ui.navigation import ensure_navigation
 
 ensure_navigation()
 
 P = "runs"
 store = manager().store
+# Pixel widths that fit the page beside the menu at 1280 px: nothing is cut off at the right.
+COLUMNS = {
+    "name": st.column_config.TextColumn("name", width=150),
+    "schedule": st.column_config.TextColumn("schedule", width=165),
+    "dataset": st.column_config.TextColumn("dataset", width=60),
+    "model": st.column_config.TextColumn("model", width=55),
+    "device": st.column_config.TextColumn("device", width=50),
+    "status": st.column_config.TextColumn("status", width=75),
+    "best_test_accuracy": st.column_config.NumberColumn("best acc", format="percent", width=60),
+    "test_accuracy": st.column_config.NumberColumn("final acc", format="percent", width=60),
+    "seconds": st.column_config.NumberColumn("time (s)", format="%.1f", width=55),
+    "date": st.column_config.DatetimeColumn("date", format="MM-DD HH:mm", width=85),
+}
+# The comparison's own table: the selected runs' results side by side.
+SUMMARY = {
+    "name": COLUMNS["name"],
+    "schedule": COLUMNS["schedule"],
+    "best_test_accuracy": COLUMNS["best_test_accuracy"],
+    "test_accuracy": COLUMNS["test_accuracy"],
+    "test_loss": st.column_config.NumberColumn("test loss", format="%.3f"),
+    "epochs_done": st.column_config.NumberColumn("epochs"),
+    "seconds": COLUMNS["seconds"],
+}
 
 
 def schedule_summary(config: dict, kind: str | None = "train") -> str:
@@ -26,9 +51,7 @@ def open_in_explore(run_id: str) -> None:
     """Show a run's schedule on Explore, laid out over the run's epochs and batches."""
     run = parse_run(store.get_run(run_id)["config"])
     losses = store.epochs(run_id)["test_loss"].tolist()  # what ReduceLROnPlateau really saw
-    st.session_state["explore.config"] = run.explore_config(losses)
-    st.session_state.pop("ex.optimizer", None)  # makes Explore load the remembered config
-    st.session_state["explore.preset"] = "(your own)"
+    show_in_explore(run.explore_config(losses))
     st.session_state[f"{P}.goto_explore"] = True
 
 
@@ -72,31 +95,13 @@ if statuses:
     shown = shown[shown["status"].isin(statuses)]
 if datasets:
     shown = shown[shown["dataset"].isin(datasets)]
-table = shown.assign(date=(shown["created"] * 1e9).astype("datetime64[ns]"))[
-    [
-        "name",
-        "schedule",
-        "dataset",
-        "model",
-        "device",
-        "status",
-        "best_test_accuracy",
-        "test_accuracy",
-        "seconds",
-        "date",
-        "id",
-    ]
-]
+table = shown.assign(date=(shown["created"] * 1e9).astype("datetime64[ns]"))
 st.dataframe(
-    table,
+    table[list(COLUMNS)],
     hide_index=True,
     width="stretch",
-    column_config={
-        "best_test_accuracy": st.column_config.NumberColumn("best acc", format="percent"),
-        "test_accuracy": st.column_config.NumberColumn("final acc", format="percent"),
-        "seconds": st.column_config.NumberColumn("duration (s)", format="%.1f"),
-        "date": st.column_config.DatetimeColumn("date", format="YYYY-MM-DD HH:mm"),
-    },
+    placeholder="—",  # a range test has no accuracy, a queued run no duration yet
+    column_config=COLUMNS,
 )
 
 sweep_ids = runs["sweep_id"].dropna().unique().tolist()  # newest first, like the table
@@ -128,25 +133,12 @@ if selected:
         for r in selected
     ]
     st.plotly_chart(runs_figure(chosen, x_axis), width="stretch", key=f"{P}.chart")
-    summary = runs.set_index("id").loc[
-        selected,
-        [
-            "name",
-            "schedule",
-            "best_test_accuracy",
-            "test_accuracy",
-            "test_loss",
-            "epochs_done",
-            "seconds",
-        ],
-    ]
+    summary = runs.set_index("id").loc[selected, list(SUMMARY)]
     st.dataframe(
         summary,
         width="stretch",
-        column_config={
-            "best_test_accuracy": st.column_config.NumberColumn("best acc", format="percent"),
-            "test_accuracy": st.column_config.NumberColumn("final acc", format="percent"),
-        },
+        placeholder="—",
+        column_config={"_index": st.column_config.TextColumn("id"), **SUMMARY},
     )
     actions = st.columns(4)
     actions[0].download_button(

@@ -4,12 +4,14 @@ the server's sweep runner (worker processes); the page only starts, stops and wa
 import json
 import os
 
+import pandas as pd
 import streamlit as st
 
 from lrlab import ConfigError
 from lrlab.present.presets import PRESETS, STARTER, preset
 from lrlab.train.config import TRAIN_PARAMS
 from lrlab.train.sweep import (
+    FINAL,
     epoch_bands,
     list_sweeps,
     sweep_epochs,
@@ -19,8 +21,9 @@ from lrlab.train.sweep import (
 )
 from lrlab.train.sweep_figures import sweep_figure
 from lrlab.train.sweep_jobs import get_sweep_jobs
-from ui.common import ensure_navigation, manager
 from ui.editors import ensure_param, param_widget
+from ui.jobs import manager
+from ui.navigation import ensure_navigation
 
 ensure_navigation()
 
@@ -28,6 +31,25 @@ P = "sw"
 REFRESH_SECONDS = 1.0
 SETTINGS = ("dataset", "model", "epochs", "batch_size", "subset", "device")
 DEFAULTS = {"dataset": "digits", "epochs": 3, "batch_size": 64, "subset": 600, "device": "cpu"}
+PERCENT = {"format": "percent", "width": "small"}
+SUMMARY_COLUMNS = {
+    "label": st.column_config.TextColumn("schedule"),
+    "n": st.column_config.NumberColumn("completed", width="small"),
+    "failed": st.column_config.NumberColumn("failed", width="small"),
+    "mean_test_accuracy": st.column_config.NumberColumn("mean acc", **PERCENT),
+    "std_test_accuracy": st.column_config.NumberColumn("std", **PERCENT),
+    "ci95_low": st.column_config.NumberColumn("95% CI from", **PERCENT),
+    "ci95_high": st.column_config.NumberColumn("95% CI to", **PERCENT),
+}
+RUN_COLUMNS = {
+    "label": st.column_config.TextColumn("schedule"),
+    "seed": st.column_config.NumberColumn("seed", width="small"),
+    "status": st.column_config.TextColumn("status", width="small"),
+    "test_accuracy": st.column_config.NumberColumn("test acc", **PERCENT),
+    "seconds": st.column_config.NumberColumn("time (s)", format="%.1f", width="small"),
+    "message": st.column_config.TextColumn("message"),
+    "id": st.column_config.TextColumn("id", width="small"),
+}
 store = manager().store
 jobs = get_sweep_jobs(store)
 
@@ -124,7 +146,7 @@ def watch(sweep_id: str) -> None:
         else:
             st.warning(f"No sweep {sweep_id} in the run store.")
         return
-    final = runs["status"].isin(["completed", "cancelled", "diverged", "failed", "interrupted"])
+    final = runs["status"].isin(FINAL)
     head = st.columns([4, 1])
     head[0].progress(
         float(final.mean()),
@@ -133,74 +155,59 @@ def watch(sweep_id: str) -> None:
     if live:
         head[1].button("Stop sweep", key=f"{P}.stop", on_click=jobs.cancel, args=(sweep_id,))
     report = sweep_report(store, sweep_id)
-    labels = list(dict.fromkeys(runs["label"]))
     epochs = sweep_epochs(store, sweep_id)
+    labels = list(dict.fromkeys(runs["label"]))
     fig = sweep_figure(
         epoch_bands(epochs), report["summary"], sweep_lr_curves(store, sweep_id), labels
     )
     st.plotly_chart(fig, width="stretch", key=f"{P}.chart")
-    left, right = st.columns([3, 2])
-    table = runs[["label", "seed", "status", "test_accuracy", "seconds", "message", "id"]]
-    left.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        key=f"{P}.runs",
-        column_config={
-            "test_accuracy": st.column_config.NumberColumn("test acc", format="percent"),
-            "seconds": st.column_config.NumberColumn("s", format="%.1f"),
-        },
-    )
-    summary = [{k: v for k, v in s.items() if k != "runs"} for s in report["summary"]]
-    right.dataframe(
-        summary,
-        hide_index=True,
-        width="stretch",
-        key=f"{P}.summary",
-        column_config={
-            k: st.column_config.NumberColumn(k.replace("_test_accuracy", ""), format="percent")
-            for k in ("mean_test_accuracy", "std_test_accuracy", "ci95_low", "ci95_high")
-        },
-    )
-    right.caption(
-        "Mean, sample std and Student-t 95% interval of the final test accuracy "
-        "over each schedule's completed runs."
-    )
-    out = st.columns(4)
-    out[0].download_button(
-        "Summary (JSON)",
-        json.dumps(report, indent=2, default=str),
-        f"{sweep_id}.json",
-        "application/json",
-        key=f"{P}.dl_json",
-    )
-    out[1].download_button(
-        "Runs (CSV)",
-        table.to_csv(index=False),
-        f"{sweep_id}-runs.csv",
-        "text/csv",
-        key=f"{P}.dl_runs",
-    )
-    out[2].download_button(
-        "Per epoch (CSV)",
-        epochs.to_csv(index=False),
-        f"{sweep_id}-epochs.csv",
-        "text/csv",
-        key=f"{P}.dl_epochs",
-    )
-    spec = jobs.spec(sweep_id)
-    if spec is not None:
-        out[3].download_button(
-            "Sweep file (JSON)",
-            json.dumps(spec, indent=2),
-            f"{sweep_id}-sweep.json",
-            "application/json",
-            key=f"{P}.dl_spec",
-        )
+    table = runs[list(RUN_COLUMNS)]
+    results(report, table)
+    downloads(sweep_id, report, table, epochs)
     if live:
         st.session_state[f"{P}.was_live"] = True
     elif st.session_state.pop(f"{P}.was_live", False):
         st.rerun()  # it just ended: redraw once without the timer
+
+
+def results(report: dict, table: pd.DataFrame) -> None:
+    """Each schedule's final accuracy with its spread, then every run; both at full width, so
+    no column is cut off."""
+    summary = [{k: v for k, v in s.items() if k != "runs"} for s in report["summary"]]
+    st.dataframe(
+        summary,
+        hide_index=True,
+        width="stretch",
+        key=f"{P}.summary",
+        placeholder="—",
+        column_config=SUMMARY_COLUMNS,
+    )
+    st.caption(
+        "Mean, sample std and Student-t 95% interval of the final test accuracy "
+        "over each schedule's completed runs."
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key=f"{P}.runs",
+        placeholder="—",  # a run still queued has no accuracy or time yet
+        column_config=RUN_COLUMNS,
+    )
+
+
+def downloads(sweep_id: str, report: dict, table: pd.DataFrame, epochs: pd.DataFrame) -> None:
+    files = [  # key, label, contents, file name suffix, type
+        ("json", "Summary (JSON)", json.dumps(report, indent=2, default=str), ".json"),
+        ("runs", "Runs (CSV)", table.to_csv(index=False), "-runs.csv"),
+        ("epochs", "Per epoch (CSV)", epochs.to_csv(index=False), "-epochs.csv"),
+    ]
+    spec = jobs.spec(sweep_id)
+    if spec is not None:  # the file this sweep was started from, when it was started here
+        files.append(("spec", "Sweep file (JSON)", json.dumps(spec, indent=2), "-sweep.json"))
+    for col, (key, label, data, suffix) in zip(st.columns(4), files, strict=False):
+        mime = "text/csv" if suffix.endswith(".csv") else "application/json"
+        col.download_button(label, data, f"{sweep_id}{suffix}", mime, key=f"{P}.dl_{key}")
 
 
 st.title("Sweep")

@@ -5,19 +5,31 @@ import json
 
 import streamlit as st
 
-from lrlab import ConfigError, simulate
+from lrlab import ConfigError, Schedule, simulate
 from lrlab.catalog import SCHEDULERS
-from lrlab.io.uploads import read_config_json
+from lrlab.core.steps import training_step_per
 from lrlab.present.figures import lr_figure
-from lrlab.present.presets import PRESETS, STARTER, preset, usual_step_per
-from lrlab.train.config import TRAIN_PARAMS, batches_per_epoch, parse_run
+from lrlab.present.presets import PRESETS, STARTER, preset
+from lrlab.train.config import TRAIN_PARAMS, RunConfig, parse_run
 from lrlab.train.data import CIFAR10_TARBALL, default_data_dir
 from lrlab.train.devices import available_devices
 from lrlab.train.figures import planned_lr, run_figure
-from lrlab.train.status import FINAL, LIVE, headline, links_to_offer, may_control, shown_run
+from lrlab.train.jobs import Job
+from lrlab.train.status import (
+    FINAL,
+    LIVE,
+    headline,
+    links_to_offer,
+    may_control,
+    progress_line,
+    shown_run,
+)
 from ui import lrfind as range_test
-from ui.common import ensure_navigation, manager
 from ui.editors import ensure_param, param_widget
+from ui.explore_state import explore_schedule
+from ui.jobs import manager
+from ui.navigation import ensure_navigation
+from ui.uploads import config_upload
 
 ensure_navigation()
 
@@ -28,19 +40,12 @@ store = jobs.store
 
 
 # -- which schedule ------------------------------------------------------------------------
-def uploaded() -> None:
-    upload = st.session_state.get(f"{P}.upload")
-    if upload is None:
-        return
-    try:
-        config = read_config_json(upload.getvalue())
-        st.session_state[f"{P}.uploaded"] = config
-        for p in TRAIN_PARAMS:  # a run config brings its training settings along
-            if p.name in (config.get("train") or {}):
-                st.session_state[f"{P}.train.{p.name}"] = config["train"][p.name]
-        st.session_state.pop(f"{P}.upload_error", None)
-    except ConfigError as err:
-        st.session_state[f"{P}.upload_error"] = str(err)
+def uploaded(config: dict, parsed: Schedule | RunConfig) -> None:
+    """Train the file's schedule; a run config brings the training settings it names along."""
+    st.session_state[f"{P}.uploaded"] = config
+    if isinstance(parsed, RunConfig):
+        for name in config.get("train") or {}:
+            st.session_state[f"{P}.train.{name}"] = parsed.train[name]
 
 
 def pick_schedule() -> tuple[dict | None, str]:
@@ -53,7 +58,7 @@ def pick_schedule() -> tuple[dict | None, str]:
         "one from the Compare page, a preset, or a config file.",
     )
     if source == "Explore":
-        config = st.session_state.get("explore.config")
+        config = explore_schedule()
         if config is None:
             st.caption(
                 f"Nothing on Explore yet in this session: using the {STARTER} "
@@ -72,11 +77,7 @@ def pick_schedule() -> tuple[dict | None, str]:
     if source == "Preset":
         name = st.selectbox("preset", list(PRESETS), key=f"{P}.preset")
         return preset(name), name
-    st.file_uploader(
-        "schedule or run config (JSON)", type=["json"], key=f"{P}.upload", on_change=uploaded
-    )
-    if st.session_state.get(f"{P}.upload_error"):
-        st.error(st.session_state[f"{P}.upload_error"])
+    config_upload("schedule or run config (JSON)", f"{P}.upload", uploaded)
     config = st.session_state.get(f"{P}.uploaded")
     return config, "uploaded config"
 
@@ -89,7 +90,7 @@ def settings(schedule: dict | None) -> dict:
         "epochs": 8,
         "batch_size": 64 if not cifar_here else 256,
     }
-    defaults["step_per"] = usual_step_per(schedule)
+    defaults["step_per"] = training_step_per(schedule)
     # A newly picked schedule (or scheduler) brings its usual stepping; edits of the same one
     # keep the user's choice.
     picked = json.dumps([st.session_state.get(f"{P}.source"), (schedule or {}).get("scheduler")])
@@ -163,52 +164,55 @@ def watch(run_id: str, live_at_render: bool) -> None:
     status = job.status if job else run["status"]
     if live_at_render and (status in FINAL or (job and job.done.is_set())):
         st.rerun()  # it just ended: redraw the whole page, its headings and buttons too
-    # The run's real state first, where the user is looking.
-    level, text = headline(run, status, stopping=bool(job and job.cancel.is_set()))
+    starting = status == "running" and job is not None and not job.total_steps
+    run_state(run, job, status, starting)
+    if status == "queued":
+        queue_note(run, job)
+    elif status == "running" and job and not starting:
+        fraction, text = progress_line(job.progress())
+        st.progress(fraction, text=text)
+    run_chart(run)
+
+
+def run_state(run: dict, job: Job | None, status: str, starting: bool) -> None:
+    """The run's real state first, where the user is looking; then its name and Stop."""
+    stopping = bool(job and job.cancel.is_set())
+    level, text = headline(run, status, stopping=stopping, starting=starting)
     getattr(st, level)(text)
     head = st.columns([4, 1])
-    head[0].markdown(
-        f"**{run['name']}** · `{run_id}` · {run['device_name'] or run['device'] or ''}"
-    )
-    control = may_control(run_id, started_here(), st.query_params.get("run"))
+    device = run["device_name"] or run["device"]  # known once the job has its device
+    head[0].markdown(f"**{run['name']}** · `{run['id']}`" + (f" · {device}" if device else ""))
+    control = may_control(run["id"], started_here(), st.query_params.get("run"))
     if status in LIVE and not control:
         head[1].caption("Started in another session: watch only.")
-    elif status in LIVE and not (job and job.cancel.is_set()):
+    elif status in LIVE and not stopping:
         head[1].button(
             "Stop",
             key=f"{P}.stop",
             type="primary",
             on_click=jobs.cancel,
-            args=(run_id,),
+            args=(run["id"],),
             width="stretch",
         )
-    if status == "queued" and (job is None or job.waiting):
-        st.info(
-            (job.waiting if job else run["message"] or "Queued")
-            + ". Runs take turns on a device across every process on this machine."
-        )
-    elif status == "queued":
-        position = jobs.queue_position(run_id)
-        busy = next((j for j in jobs.active() if j.status == "running"), None)
-        st.info(
-            f"Queued (position {position}): one job trains at a time on each device"
-            + (f"; waiting for run `{busy.run_id}`." if busy else ".")
-        )
-    progress = job.progress() if job else None
-    if progress and status == "running":
-        left = progress["seconds_left"]
-        rate = progress["images_per_s"]
-        st.progress(
-            progress["fraction"],
-            text=(
-                f"epoch {progress['epochs_done'] + 1}/{progress['epochs']} · step "
-                f"{progress['steps_done']}/{progress['total_steps']}"
-                + (f" · {rate:,.0f} images/s" if rate else "")
-                + (f" · {left:.0f} s left" if left is not None else "")
-            ),
-        )
-    steps, epochs = store.steps(run_id), store.epochs(run_id)
-    planned = planned_curve(run_id, json.dumps(run["config"], sort_keys=True))
+
+
+def queue_note(run: dict, job: Job | None) -> None:
+    """Why a queued run waits: a device busy in another process, or its place in the queue."""
+    if job is None or job.waiting:
+        waiting = job.waiting if job else run["message"] or "Queued"
+        st.info(f"{waiting}. Runs take turns on a device across every process on this machine.")
+        return
+    busy = next((j for j in jobs.active() if j.status == "running"), None)
+    st.info(
+        f"Queued (position {jobs.queue_position(run['id'])}): one job trains at a time on each "
+        "device" + (f"; waiting for run `{busy.run_id}`." if busy else ".")
+    )
+
+
+def run_chart(run: dict) -> None:
+    """Loss, lr over the planned curve, test loss and accuracy, as recorded so far."""
+    steps, epochs = store.steps(run["id"]), store.epochs(run["id"])
+    planned = planned_curve(run["id"], json.dumps(run["config"], sort_keys=True))
     plateau = SCHEDULERS[run["config"]["scheduler"]["name"]].needs_metric
     fig = run_figure(
         steps,
@@ -243,13 +247,7 @@ with right:
             parsed = parse_run(run_config)  # the one validation; submit takes this value
             if not SCHEDULERS[parsed.schedule.scheduler_name].needs_metric:
                 df = simulate(parsed.schedule)
-                view = {
-                    "epochs": train["epochs"],
-                    "steps_per_epoch": batches_per_epoch(train),
-                    "step_per": train["step_per"],
-                    "x_axis": "epoch",
-                    "log_y": False,
-                }
+                view = {**parsed.view, "x_axis": "epoch", "log_y": False}
                 st.markdown("**Planned learning rate**")
                 fig = lr_figure(df, view)
                 # A compact preview: the panels' own titles name the curves, so no legend
@@ -261,7 +259,7 @@ with right:
                     "ReduceLROnPlateau reacts to the test loss: its curve appears as the run goes."
                 )
         except ConfigError as err:
-            usual = usual_step_per(schedule)
+            usual = training_step_per(schedule)
             if err.field == "train.step_per" and train["step_per"] != usual:
                 st.warning(f"This schedule is stepped once per {usual}: {err.message}.")
                 st.button(

@@ -2,6 +2,7 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,3 +21,43 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 import tempfile  # noqa: E402
 
 os.environ.setdefault("LRLAB_LOCK_DIR", tempfile.mkdtemp(prefix="lrlab-locks-"))
+
+
+# -- the browser tests' app and Chromium (tests/e2e.py), one of each per test module --------
+# Imported lazily: most tests need neither a server nor Playwright.
+
+
+@pytest.fixture(scope="module")
+def app_db(tmp_path_factory):
+    """The run database of the module's app: empty at the start of the module."""
+    return tmp_path_factory.mktemp("db") / "runs.sqlite"
+
+
+@pytest.fixture(scope="module")
+def server(app_db):
+    """The real app (`streamlit run app.py`) on a free loopback port; yields its base URL."""
+    from e2e import streamlit_server
+
+    with streamlit_server({"LRLAB_DB": str(app_db)}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium: missing, it fails the test, never skips it."""
+    from e2e import launch_browser
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch_browser(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(request, browser):
+    """A fresh browser context (a new user) with a page of the module's VIEWPORT size."""
+    viewport = getattr(request.module, "VIEWPORT", {"width": 1280, "height": 900})
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
+    yield context.new_page()
+    context.close()

@@ -5,11 +5,13 @@ It builds the optimizer and scheduler straight from the JSON config with plain P
 group's lr and momentum, ``optimizer.step()``, then ``scheduler.step()`` (with the metric for
 ReduceLROnPlateau). Any exception torch raises, at construction or at any step, is "torch
 refuses". Two conveniences of lrlab are mirrored because they are documented: ``metrics``
-(lrlab's key for the plateau metric) and OneCycleLR's run-length fill-in at the top level.
+(lrlab's key for the plateau metric) and OneCycleLR's run-length fill-in at the top level
+(``start_step`` + ``steps``).
 """
 
 from __future__ import annotations
 
+import io
 import math
 import warnings
 
@@ -72,9 +74,45 @@ def _scheduler(cfg, optimizer, budget):
     return cls(optimizer, **kwargs)
 
 
-def bare_loop(config, metrics=None):
-    """[(step, group, lr, momentum)] from the plainest torch loop; raises what torch raises."""
-    steps = config["steps"]
+def bare_loop(config, metrics=None, *, resume=False):
+    """[(step, group, lr, momentum)] from the plainest torch loop; raises what torch raises.
+
+    With ``start_step`` k the loop runs k steps unrecorded first. ``resume=True`` does what a
+    user resuming does instead: it saves the optimizer's and scheduler's ``state_dict()`` after
+    those k steps (``torch.save``), builds a fresh optimizer and scheduler, loads the
+    checkpoint (``torch.load(weights_only=True)``, torch's default) and goes on from there."""
+    start, steps = config.get("start_step", 0), config["steps"]
+    optimizer, scheduler = _build(config, start + steps)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = []
+        for t in range(start + steps):
+            if t == start and resume:
+                optimizer, scheduler = _resumed(config, start + steps, optimizer, scheduler)
+            if t >= start:
+                for g, group in enumerate(optimizer.param_groups):
+                    mom = group.get("momentum", group.get("betas", (None,))[0])
+                    rows.append((t, g, group["lr"], mom))
+            optimizer.step()
+            if metrics is None:
+                scheduler.step()
+            else:
+                scheduler.step(metrics[t])
+    return rows
+
+
+def _resumed(config, total, optimizer, scheduler):
+    buffer = io.BytesIO()
+    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, buffer)
+    buffer.seek(0)
+    checkpoint = torch.load(buffer, weights_only=True)
+    optimizer, scheduler = _build(config, total)
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    scheduler.load_state_dict(checkpoint["scheduler"])
+    return optimizer, scheduler
+
+
+def _build(config, total):
     opt = dict(config["optimizer"])
     name = opt.pop("name")
 
@@ -91,15 +129,4 @@ def bare_loop(config, metrics=None):
     optimizer = cls(groups, **plain(opt))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        scheduler = _scheduler(config["scheduler"], optimizer, steps)
-        rows = []
-        for t in range(steps):
-            for g, group in enumerate(optimizer.param_groups):
-                mom = group.get("momentum", group.get("betas", (None,))[0])
-                rows.append((t, g, group["lr"], mom))
-            optimizer.step()
-            if metrics is None:
-                scheduler.step()
-            else:
-                scheduler.step(metrics[t])
-    return rows
+        return optimizer, _scheduler(config["scheduler"], optimizer, total)

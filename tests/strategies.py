@@ -127,8 +127,13 @@ def scheduler(draw, steps, groups, depth=0):
 
 
 @st.composite
-def configs(draw, max_steps=MAX_TEST_STEPS):
+def configs(draw, max_steps=MAX_TEST_STEPS, resumed=None):
+    """A config; about one in three starts mid-schedule (``start_step``), ``resumed=True``
+    every one. The schedule is drawn for the whole run, start_step + steps."""
     steps = draw(st.integers(1, max_steps))
+    start = 0
+    if resumed or (resumed is None and draw(st.integers(0, 2)) == 0):
+        start = draw(st.integers(1, max_steps))
     spec = OPTIMIZERS[draw(st.sampled_from(TORCH_OPTIMIZERS))]
     n_groups = draw(st.integers(1, 3))
     by_name = {p.name: p for p in spec.params}
@@ -144,9 +149,12 @@ def configs(draw, max_steps=MAX_TEST_STEPS):
     force = {"lr"} | ({spec.momentum_key} if spec.momentum_key in by_name else set())
     optimizer = {"name": spec.name, **kwargs(set())}
     groups = [kwargs(force) for _ in range(n_groups)]
-    return {
+    cfg = {
         "optimizer": optimizer,
         "param_groups": groups,
-        "scheduler": draw(scheduler(steps, n_groups)),
+        "scheduler": draw(scheduler(start + steps, n_groups)),
         "steps": steps,
     }
+    if start:
+        cfg["start_step"] = start
+    return cfg

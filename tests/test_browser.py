@@ -7,44 +7,18 @@ from pathlib import Path
 
 import pytest
 from e2e import (
-    ROOT,
     chart_traces,
-    launch_browser,
     screenshot,
     set_number,
     streamlit_server,
     wait_for_app,
 )
-from playwright.sync_api import sync_playwright
 
 from lrlab.io.share import encode
 from lrlab.present.presets import preset
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    db = tmp_path_factory.mktemp("db") / "runs.sqlite"
-    with streamlit_server({"LRLAB_DB": str(db)}) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch_browser(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
-    page = context.new_page()
-    yield page
-    context.close()
+VIEWPORT = {"width": 1280, "height": 720}  # the page fixture's (tests/conftest.py)
 
 
 def open_page(page, url):

@@ -2,15 +2,11 @@
 
 import pytest
 from e2e import (
-    ROOT,
     chart_traces,
-    launch_browser,
     screenshot,
     set_number,
-    streamlit_server,
     wait_for_app,
 )
-from playwright.sync_api import sync_playwright
 from test_browser import open_page
 
 from lrlab import simulate
@@ -20,30 +16,6 @@ from lrlab.present.presets import preset
 pytestmark = pytest.mark.browser
 TIMM = "timm ImageNet cosine (timm:CosineLRScheduler)"
 TORCH = "timm's ImageNet cosine as torch users write it (SequentialLR)"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    db = tmp_path_factory.mktemp("db") / "runs.sqlite"
-    with streamlit_server({"LRLAB_DB": str(db)}) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch_browser(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def choose(page, label, option):

@@ -2,8 +2,7 @@
 suggestion into the schedule with "use as max_lr"."""
 
 import pytest
-from e2e import ROOT, launch_browser, screenshot, set_number, streamlit_server, wait_for_app
-from playwright.sync_api import sync_playwright
+from e2e import screenshot, set_number, wait_for_app
 
 from lrlab.train.store import RunStore
 
@@ -11,40 +10,35 @@ pytestmark = pytest.mark.browser
 TRACE_NAMES = """() => [...document.querySelectorAll(
     '[data-testid="stPlotlyChart"] .js-plotly-plot')].flatMap(el => (el._fullData || [])
     .map(t => t.name))"""
+VIEWPORT = {"width": 1280, "height": 1400}
 
 
-def test_find_a_learning_rate_and_use_it_as_max_lr(tmp_path):
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    db = tmp_path / "runs.sqlite"
-    with streamlit_server({"LRLAB_DB": str(db)}) as url, sync_playwright() as p:
-        browser = launch_browser(p)
-        page = browser.new_page(viewport={"width": 1280, "height": 1400})
-        page.goto(url)
-        wait_for_app(page)
-        page.goto(f"{url}/train")
-        wait_for_app(page)
-        set_number(page, "iterations", 12)
-        set_number(page, "seeds", 2)
-        page.get_by_role("button", name="Find a learning rate").click()
-        use = page.get_by_role("button", name="use as max_lr")
-        try:
-            use.wait_for(timeout=900_000)  # a loaded 2-core CI box is slow
-        finally:
-            screenshot(page, "train-range-test-waiting")
-        wait_for_app(page)
-        assert "rt=" in page.url
-        names = page.evaluate(TRACE_NAMES)
-        assert "loss (smoothed)" in names and "loss (raw)" in names
-        assert any(n.startswith("valley (fastai)") for n in names)
-        assert any("spread over 2 seeds" in n for n in names)
-        run = next(r for r in RunStore(db).list_runs().to_dict("records"))
-        assert run["kind"] == "range_test" and run["status"] == "completed"
-        lr = RunStore(db).get_run(run["id"])["result"]["suggested_lr"]
-        page.get_by_text("Suggested learning rate").scroll_into_view_if_needed()
-        screenshot(page, "train-range-test")
-        use.click()
-        page.get_by_text(f"max_lr set to {lr:.3g}").wait_for(timeout=60_000)
-        wait_for_app(page)
-        page.evaluate("window.scrollTo(0, 0)")
-        screenshot(page, "train-range-test-used")
-        browser.close()
+def test_find_a_learning_rate_and_use_it_as_max_lr(server, page, app_db):
+    page.goto(server)
+    wait_for_app(page)
+    page.goto(f"{server}/train")
+    wait_for_app(page)
+    set_number(page, "iterations", 12)
+    set_number(page, "seeds", 2)
+    page.get_by_role("button", name="Find a learning rate").click()
+    use = page.get_by_role("button", name="use as max_lr")
+    try:
+        use.wait_for(timeout=900_000)  # a loaded 2-core CI box is slow
+    finally:
+        screenshot(page, "train-range-test-waiting")
+    wait_for_app(page)
+    assert "rt=" in page.url
+    names = page.evaluate(TRACE_NAMES)
+    assert "loss (smoothed)" in names and "loss (raw)" in names
+    assert any(n.startswith("valley (fastai)") for n in names)
+    assert any("spread over 2 seeds" in n for n in names)
+    run = next(r for r in RunStore(app_db).list_runs().to_dict("records"))
+    assert run["kind"] == "range_test" and run["status"] == "completed"
+    lr = RunStore(app_db).get_run(run["id"])["result"]["suggested_lr"]
+    page.get_by_text("Suggested learning rate").scroll_into_view_if_needed()
+    screenshot(page, "train-range-test")
+    use.click()
+    page.get_by_text(f"max_lr set to {lr:.3g}").wait_for(timeout=60_000)
+    wait_for_app(page)
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "train-range-test-used")

@@ -2,8 +2,7 @@
 see one band and one interval per schedule, reopen by link after a refresh."""
 
 import pytest
-from e2e import ROOT, launch_browser, screenshot, set_number, streamlit_server, wait_for_app
-from playwright.sync_api import sync_playwright
+from e2e import screenshot, set_number, wait_for_app
 
 from lrlab.train.store import RunStore
 from lrlab.train.sweep import list_sweeps, sweep_runs
@@ -19,40 +18,35 @@ INTERVALS = """() => {
     if (!el || !el._fullData) return 0;
     return el._fullData.filter(t => t.error_y && t.error_y.visible).length;
 }"""
+VIEWPORT = {"width": 1400, "height": 1000}
 
 
-def test_start_a_sweep_watch_it_and_reopen_it(tmp_path):
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    db = tmp_path / "runs.sqlite"
-    with streamlit_server({"LRLAB_DB": str(db)}) as url, sync_playwright() as p:
-        browser = launch_browser(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{url}/sweep")
-        wait_for_app(page)
-        set_number(page, "seeds", 2)
-        set_number(page, "epochs", 2)
-        set_number(page, "subset", 300)
-        page.get_by_role("button", name="Start sweep").click()
-        wait_for_app(page)
-        assert "sweep=" in page.url
-        store = RunStore(db)
-        page.wait_for_function(
-            "() => document.body.innerText.includes('runs finished')", timeout=90_000
-        )
-        sweep_id = list_sweeps(store)["sweep_id"].iloc[0]
-        # live: the progress text counts up while runs finish, without touching the page
-        page.wait_for_function(
-            "() => document.body.innerText.includes('4/4 runs finished')", timeout=240_000
-        )
-        wait_for_app(page)
-        assert set(sweep_runs(store, sweep_id)["status"]) == {"completed"}
-        page.wait_for_function(f"() => ({INTERVALS})() === 2", timeout=30_000)
-        legend = page.evaluate(LEGEND)
-        assert legend == ["Digits starter (one-cycle, SGD)", "Exponential decay"]
-        screenshot(page, "sweep-done")
+def test_start_a_sweep_watch_it_and_reopen_it(server, page, app_db):
+    page.goto(f"{server}/sweep")
+    wait_for_app(page)
+    set_number(page, "seeds", 2)
+    set_number(page, "epochs", 2)
+    set_number(page, "subset", 300)
+    page.get_by_role("button", name="Start sweep").click()
+    wait_for_app(page)
+    assert "sweep=" in page.url
+    store = RunStore(app_db)
+    page.wait_for_function(
+        "() => document.body.innerText.includes('runs finished')", timeout=90_000
+    )
+    sweep_id = list_sweeps(store)["sweep_id"].iloc[0]
+    # live: the progress text counts up while runs finish, without touching the page
+    page.wait_for_function(
+        "() => document.body.innerText.includes('4/4 runs finished')", timeout=240_000
+    )
+    wait_for_app(page)
+    assert set(sweep_runs(store, sweep_id)["status"]) == {"completed"}
+    page.wait_for_function(f"() => ({INTERVALS})() === 2", timeout=30_000)
+    legend = page.evaluate(LEGEND)
+    assert legend == ["Digits starter (one-cycle, SGD)", "Exponential decay"]
+    screenshot(page, "sweep-done")
 
-        page.reload()  # a new session: the link in the address bar reopens the same sweep
-        wait_for_app(page)
-        page.wait_for_function(f"() => ({INTERVALS})() === 2", timeout=60_000)
-        assert f"Sweep {sweep_id}" in page.inner_text("body")
-        browser.close()
+    page.reload()  # a new session: the link in the address bar reopens the same sweep
+    wait_for_app(page)
+    page.wait_for_function(f"() => ({INTERVALS})() === 2", timeout=60_000)
+    assert f"Sweep {sweep_id}" in page.inner_text("body")

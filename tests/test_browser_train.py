@@ -6,8 +6,7 @@ import statistics
 import time
 
 import pytest
-from e2e import ROOT, launch_browser, screenshot, set_number, streamlit_server, wait_for_app
-from playwright.sync_api import sync_playwright
+from e2e import ROOT, screenshot, set_number, wait_for_app
 
 from lrlab.train.store import RunStore
 
@@ -23,13 +22,8 @@ LOSS_POINTS = """() => {
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    db = tmp_path_factory.mktemp("db") / "runs.sqlite"
-    with streamlit_server({"LRLAB_DB": str(db)}) as url, sync_playwright() as p:
-        browser = launch_browser(p)
-        yield url, browser, RunStore(db)
-        browser.close()
+def app(server, browser, app_db):
+    return server, browser, RunStore(app_db)
 
 
 def new_page(browser, url, path):

@@ -5,8 +5,7 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from e2e import ROOT, launch_browser, screenshot, set_number, streamlit_server, wait_for_app
-from playwright.sync_api import sync_playwright
+from e2e import screenshot, set_number, wait_for_app
 
 from lrlab.io.share import decode
 from lrlab.present.guide import GUIDE
@@ -15,13 +14,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    db = tmp_path_factory.mktemp("db") / "runs.sqlite"
-    with streamlit_server({"LRLAB_DB": str(db)}) as url, sync_playwright() as p:
-        browser = launch_browser(p)
-        yield url, browser
-        browser.close()
+def app(server, browser):
+    return server, browser
 
 
 def open_app(browser, url, path="", height=900):

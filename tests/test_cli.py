@@ -1,26 +1,12 @@
 import csv
 import io
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from cli_runner import ROOT, lrlab
 from script_runner import printed_rows, run_scripts
 
-ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seed_lambda.json"
-
-
-def lrlab(*args, stdin=None):
-    return subprocess.run(
-        [sys.executable, "-m", "lrlab", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=120,
-    )
 
 
 def test_simulate_prints_csv():
@@ -33,10 +19,15 @@ def test_simulate_prints_csv():
 
 
 def test_simulate_steps_and_json():
-    out = lrlab("simulate", SEED, "--steps", "4", "--format", "json")
+    from lrlab import simulate
+
+    out = lrlab("simulate", SEED, "--steps", "7", "--format", "json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert len(data) == 8 and data[7]["lr"] == 0.0857375
+    assert len(data) == 14 and data[7]["lr"] == 0.0857375
+    # Every float exactly, 17 significant digits where it takes them (0.07350918906249998).
+    expected = simulate(json.loads(SEED.read_text()), steps=7)
+    assert [row["lr"] for row in data] == expected["lr"].tolist()
 
 
 def test_code_prints_a_script_that_prints_what_simulate_prints():
@@ -50,6 +41,17 @@ def test_code_prints_a_script_that_prints_what_simulate_prints():
         (int(r["step"]), int(r["group"]), float(r["lr"]), float(r["momentum"])) for r in csv_rows
     ]
     assert printed_rows(result["stdout"]) == expected
+
+
+def test_simulate_and_code_read_start_step_from_the_json():
+    resumed = json.dumps({**json.loads(SEED.read_text()), "start_step": 6})
+    out = lrlab("simulate", "-", "--steps", "3", stdin=resumed)
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    whole = list(csv.DictReader(io.StringIO(lrlab("simulate", SEED).stdout)))
+    assert rows == whole[12:18]  # steps 6, 7, 8 of the run from 0, both groups
+    code = lrlab("code", "-", stdin=resumed).stdout
+    assert "for epoch in range(6, 16):" in code
 
 
 @pytest.mark.parametrize(
@@ -70,6 +72,17 @@ def test_code_prints_a_script_that_prints_what_simulate_prints():
             "scheduler.lr_lambda",
         ),
         (("simulate", SEED, "--steps", "0"), None, "steps"),
+        (
+            ("simulate", "-"),
+            json.dumps({**json.loads(SEED.read_text()), "start_step": -2}),
+            "start_step: must be between 0 and",
+        ),
+        (
+            ("code", "-"),
+            '{"optimizer": {"name": "SGD"}, "scheduler": {"name": "ConstantLR"}, "steps": 5, '
+            '"start_step": "k"}',
+            "start_step: must be a whole number",
+        ),
         (("simulate", SEED, "--format", "xml"), None, "invalid choice"),
     ],
 )

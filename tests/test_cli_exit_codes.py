@@ -3,25 +3,16 @@
 
 import json
 import signal
-import subprocess
-import sys
 
 import pytest
-from test_cli import ROOT, lrlab
+from cli_runner import lrlab, lrlab_process
 from test_train import digits_config
 
 from lrlab.train.store import RunStore
 
 
 def _train(path, db, **kw):
-    return subprocess.Popen(
-        [sys.executable, "-m", "lrlab", "train", str(path), "--db", str(db), "--no-progress"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **kw,
-    )
+    return lrlab_process("train", path, "--db", db, "--no-progress", **kw)
 
 
 @pytest.mark.slow

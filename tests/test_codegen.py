@@ -3,7 +3,7 @@ every group). Scripts run in one subprocess per test (tests/scripts.py) to keep 
 
 import pytest
 from script_runner import printed_rows, run_scripts, simulated_rows
-from test_simulate import scheduler_config
+from test_simulate import RESUME_AT, STEPS, scheduler_config
 
 from lrlab import simulate, to_code
 from lrlab.catalog import OPTIMIZERS, TORCH_SCHEDULERS
@@ -28,6 +28,24 @@ def test_every_scheduler_with_groups_of_different_lrs_and_momenta():
     plateau = scheduler_config("ReduceLROnPlateau", {"name": "Adam", "lr": 0.1})
     plateau["scheduler"]["metrics"] = [1.0 / (1 + t % 7) for t in range(plateau["steps"])]
     assert_scripts_reproduce([*configs, plateau])
+
+
+def resumed(cfg):
+    return {**cfg, "start_step": RESUME_AT, "steps": cfg["steps"] - RESUME_AT}
+
+
+def test_every_scheduler_resumed_mid_run_prints_the_rest_of_the_run():
+    configs = []
+    for name in sorted(TORCH_SCHEDULERS):
+        opt = {"name": "SGD", "lr": 0.1, "momentum": 0.9}
+        configs.append(resumed(scheduler_config(name, opt, [{}, {"lr": 0.01, "momentum": 0.5}])))
+    plateau = scheduler_config("ReduceLROnPlateau", {"name": "Adam", "lr": 0.1})
+    plateau["scheduler"]["metrics"] = [1.0 / (1 + t % 7) for t in range(STEPS)]
+    configs.append(resumed(plateau))  # the synthetic metric is in the list above
+    assert_scripts_reproduce(configs)
+    code = to_code(configs[0])
+    assert f"for epoch in range({RESUME_AT}, {STEPS}):" in code
+    assert 'scheduler.load_state_dict(checkpoint["scheduler"])' in code
 
 
 def test_every_optimizer_with_groups_of_different_momenta():

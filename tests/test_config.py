@@ -25,6 +25,8 @@ def sched(**kwargs):
     return with_(("scheduler",), kwargs)
 
 
+START = {**BASE, "start_step": 10}  # a run resumed at step 10: 60 steps in all
+
 BAD = [
     (with_(("optimizer", "name"), "Adamm"), "optimizer.name", "unknown name"),
     (with_(("optimizer", "lrr"), 0.1), "optimizer.lrr", "unknown keyword"),
@@ -40,6 +42,15 @@ BAD = [
     (with_(("steps",), MAX_STEPS + 1), "steps", "between 1"),
     (with_(("steps",), 2.5), "steps", "whole number"),
     (with_(("stepz",), 5), "stepz", "unknown key"),
+    (with_(("start_step",), -1), "start_step", "between 0 and 199950"),
+    (with_(("start_step",), 2.5), "start_step", "whole number"),
+    (with_(("start_step",), True), "start_step", "whole number"),
+    (with_(("start_step",), "3"), "start_step", "whole number"),
+    (
+        with_(("scheduler",), {"name": "OneCycleLR", "max_lr": 0.1, "total_steps": 50}, START),
+        "scheduler.total_steps",
+        "stepped 60 times here but total_steps is 50",
+    ),
     (sched(name="StepLR"), "scheduler.step_size", "missing"),
     (sched(name="StepLR", step_size=5, last_epoch=3), "scheduler.last_epoch", "unknown keyword"),
     (sched(name="CosineAnnealingWarmRestarts", T_0=-1), "scheduler.T_0", ">= 1"),
@@ -183,3 +194,15 @@ def test_the_documented_limits_hold_exactly():
     chain["schedulers"] = [{"name": "ConstantLR"}] * 9
     with pytest.raises(ConfigError, match="at most 8 schedulers"):
         validate(with_(("scheduler",), chain))
+    # start_step + steps <= 200,000: the steps before the start cost as much as the rows.
+    assert validate(with_(("start_step",), 199_950))["start_step"] == 199_950
+    with pytest.raises(ConfigError, match=r"between 0 and 199950 \(start_step \+ steps is at"):
+        validate(with_(("start_step",), 199_951))
+
+
+def test_a_resumed_run_is_validated_as_the_whole_run():
+    out = validate(with_(("scheduler",), {"name": "OneCycleLR", "max_lr": 0.1}, START))
+    assert out["scheduler"]["total_steps"] == 60  # the run length fill-in: start + steps
+    assert out["start_step"] == 10
+    assert validate({**START, "start_step": 10.0})["start_step"] == 10
+    assert "start_step" not in validate(BASE)

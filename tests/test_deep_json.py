@@ -1,12 +1,9 @@
 """Deeply nested JSON (issue 13, item 7): every entry point answers with one line, never a
 RecursionError or a traceback. The bound lives at the parsing edge, lrlab/io/jsontext.py."""
 
-import subprocess
-import sys
-
 import pytest
 from apptest_helpers import messages, no_exception, page
-from test_cli import ROOT
+from cli_runner import lrlab
 
 from lrlab import ConfigError
 from lrlab.io.jsontext import MAX_DEPTH, loads
@@ -56,13 +53,7 @@ def test_huge_integers_are_bad_input_too():
 def test_the_cli_prints_one_line_and_exits_2(tmp_path, command):
     path = tmp_path / "deep.json"
     path.write_text(DEEP)
-    out = subprocess.run(
-        [sys.executable, "-m", "lrlab", command, str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = lrlab(command, path, timeout=120)
     assert out.returncode == 2
     assert out.stderr == f"lrlab: {path} nests JSON more than {MAX_DEPTH} levels deep\n"
     assert out.stdout == ""

@@ -2,7 +2,9 @@
 
 For every drawn config: ``simulate`` equals a bare torch loop exactly, or both refuse (lrlab
 with a ConfigError, never another exception); and the script ``to_code`` generates, run as is,
-prints exactly simulate's rows, every column for every group.
+prints exactly simulate's rows, every column for every group. About a third of the drawn
+configs start mid-schedule (``start_step``); a resumed one also equals a torch run resumed
+from a checkpoint.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ def _metrics(cfg):
     if sched["name"] != "ReduceLROnPlateau":
         return None
     m = sched["metrics"]
-    return m if isinstance(m, list) else synthetic_metric({**SYNTHETIC_METRIC, **m}, cfg["steps"])
+    total = cfg.get("start_step", 0) + cfg["steps"]  # a resumed run's series goes on
+    return m if isinstance(m, list) else synthetic_metric({**SYNTHETIC_METRIC, **m}, total)
 
 
-def _torch(cfg):
+def _torch(cfg, resume=False):
     try:
-        return bare_loop(cfg, _metrics(cfg))
+        return bare_loop(cfg, _metrics(cfg), resume=resume)
     except Exception:  # torch refuses: any exception, at construction or at any step
         return None
 
@@ -47,6 +50,26 @@ def test_simulate_equals_a_bare_torch_loop_or_both_refuse(cfg):
         return
     assert expected is not None, "lrlab simulates what torch refuses"
     assert got == expected  # exact, not approximate
+
+
+@settings(max_examples=200, suppress_health_check=SLOW_DRAWS, deadline=None)
+@given(configs(resumed=True))
+def test_a_resumed_run_is_the_full_runs_rows_and_a_loaded_checkpoints(cfg):
+    """start_step k: rows k on of the run from 0, and what a fresh optimizer and scheduler
+    that load_state_dict() a checkpoint taken at k print (torch.save/torch.load)."""
+    expected = _torch(cfg, resume=True)
+    full = {**cfg, "start_step": 0, "steps": cfg["start_step"] + cfg["steps"]}
+    try:
+        got = simulated_rows(simulate(cfg))
+    except ConfigError as exc:
+        assert expected is None, f"lrlab refuses what torch resumes: {exc}"
+        assert _torch(full) is None, f"lrlab refuses a resumed run it runs whole: {exc}"
+        return
+    assert expected is not None, "lrlab simulates what torch refuses"
+    assert got == expected
+    n = len(cfg["param_groups"])
+    assert got == simulated_rows(simulate(full))[cfg["start_step"] * n :]
+    assert got[0][0] == cfg["start_step"]
 
 
 @settings(max_examples=3, suppress_health_check=SLOW_DRAWS, deadline=None)

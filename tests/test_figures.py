@@ -40,6 +40,17 @@ def test_marks_find_milestones_restarts_and_reductions():
     assert all(label == "reduction" for _, label in marks("ReduceLROnPlateau on a noisy loss"))
 
 
+def test_a_resumed_schedule_is_marked_where_its_changes_are_in_the_run():
+    def marks(name, start):
+        cfg = with_view_steps({**preset(name), "start_step": start})
+        return marks_for(cfg, simulate(cfg))
+
+    # Only what happens after the first step shown, at the run's own step numbers.
+    assert marks("ResNet step decay (StepLR 30/60/90)", 45) == [(60, "drop"), (90, "drop")]
+    assert marks("SGDR warm restarts", 20) == [(30, "restart")]
+    assert marks("Cosine with linear warmup", 5) == []  # the switch is the first step shown
+
+
 def test_figures_build_for_every_preset():
     items = []
     for name in PRESETS:

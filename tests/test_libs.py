@@ -286,6 +286,13 @@ def example(name):
 
 
 PLAIN = [n for n in LIBRARY if not SCHEDULERS[n].needs_metric]
+RESUME_AT = 15  # inside every example's warmup, cycles or decay
+
+
+def resumed(cfg):
+    return {**cfg, "start_step": RESUME_AT, "steps": cfg["steps"] - RESUME_AT}
+
+
 # One interpreter runs every generated script (each import of transformers or timm takes
 # seconds), each as __main__ with its own captured stdout.
 RUNNER = """
@@ -308,6 +315,8 @@ def generated_output(tmp_path_factory):
     for name in PLAIN:
         paths[name] = folder / f"{name.replace(':', '_')}.py"
         paths[name].write_text(to_code(example(name)))
+        paths[f"{name} resumed"] = folder / f"{name.replace(':', '_')}_resumed.py"
+        paths[f"{name} resumed"].write_text(to_code(resumed(example(name))))
     cmd = [sys.executable, "-c", RUNNER, *map(str, paths.values())]
     out = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
     return {name: out[str(path)] for name, path in paths.items()}
@@ -326,6 +335,26 @@ def test_generated_code_runs_and_prints_simulates_lrs(name, generated_output):
     printed = [ast.literal_eval(line.split(" ", 1)[1]) for line in lines]
     expected = simulate(cfg).pivot(index="step", columns="group", values="lr").values.tolist()
     assert printed == expected
+
+
+@pytest.mark.parametrize("name", PLAIN)
+def test_resumed_mid_run_the_rows_and_the_code_are_the_full_runs_rest(name, generated_output):
+    cfg, full = resumed(example(name)), simulate(example(name))
+    df = simulate(cfg)
+    assert df.equals(full.iloc[2 * RESUME_AT :].reset_index(drop=True))  # two groups
+    assert full["lr"].iloc[2 * RESUME_AT :].nunique() > 1
+    lines = generated_output[f"{name} resumed"].splitlines()
+    assert [int(line.split(" ", 1)[0]) for line in lines] == list(range(RESUME_AT, 40))
+    printed = [ast.literal_eval(line.split(" ", 1)[1]) for line in lines]
+    assert printed == df.pivot(index="step", columns="group", values="lr").values.tolist()
+
+
+@pytest.mark.parametrize("name", [n for n in LIBRARY if SCHEDULERS[n].needs_metric])
+def test_a_library_plateau_schedule_cannot_start_mid_run(name):
+    # Its generated code watches the user's live metric: no script could resume it exactly.
+    with pytest.raises(ConfigError) as err:
+        simulate(resumed(example(name)))
+    assert err.value.field == "start_step" and "set start_step to 0" in str(err.value)
 
 
 @pytest.mark.parametrize("name", [n for n in LIBRARY if SCHEDULERS[n].needs_metric])

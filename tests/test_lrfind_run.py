@@ -2,12 +2,10 @@
 store and the job manager."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
+from cli_runner import lrlab
 
 from lrlab.catalog import OPTIMIZERS
 from lrlab.train.engine import train
@@ -15,8 +13,6 @@ from lrlab.train.jobs import JobManager
 from lrlab.train.lrcurve import ramp
 from lrlab.train.lrfind import find_lr
 from lrlab.train.store import RunStore
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def config(optimizer=None, groups=None, **train_kw):
@@ -72,21 +68,10 @@ def test_one_cycle_at_the_suggested_lr_learns_digits():
     assert trained.test_accuracy >= 0.85  # chance is 0.1
 
 
-def lrlab(*args, stdin=None):
-    return subprocess.run(
-        [sys.executable, "-m", "lrlab", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=600,
-    )
-
-
 def test_cli_prints_one_json_line_and_stores_a_range_test(tmp_path):
     db = tmp_path / "runs.sqlite"
     cfg = json.dumps(config(subset=128))
-    out = lrlab("find-lr", "-", "--iters", 15, "--end-lr", 1.0, "--db", db, stdin=cfg)
+    out = lrlab("find-lr", "-", "--iters", 15, "--end-lr", 1.0, "--db", db, stdin=cfg, timeout=600)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout.strip().splitlines()[-1])
     n = len(data["lrs"])

@@ -118,6 +118,24 @@ def test_copy_the_explore_schedule_into_the_comparison():
     assert names(at)[-1] == "from Explore"
 
 
+def test_compare_holds_eight_schedules_and_offers_no_ninth():
+    # Literal numbers on purpose: a test derived from MAX_ITEMS would follow a lifted limit.
+    eight = {"items": [{"name": f"s{i}", "config": preset("Exponential decay")} for i in range(8)]}
+    at = page("pages/compare.py", s=encode(eight))
+    no_exception(at)
+    assert not at.error, messages(at)
+    assert len(names(at)) == 8
+    assert at.button(key="cmp.add").disabled
+    assert all(at.button(key=f"cmp{i}.dup").disabled for i in range(8))
+    at.button(key="cmp0.rm").click().run()
+    assert len(names(at)) == 7 and not at.button(key="cmp.add").disabled
+    nine = {"items": eight["items"] + [{"name": "s8", "config": preset("Exponential decay")}]}
+    at = page("pages/compare.py", s=encode(nine))
+    no_exception(at)
+    assert "it holds 9 schedules and Compare shows at most 8" in messages(at)
+    assert len(names(at)) == 2  # the page kept its own two schedules
+
+
 def test_a_picked_scheduler_fits_the_page_wide_length(at):
     at.number_input(key="cmp.view.epochs").set_value(40).run()
     at.selectbox(key="cmp0.sch.name").set_value("CosineAnnealingLR").run()

@@ -221,6 +221,46 @@ def test_a_new_scheduler_brings_its_usual_stepping(at):
     assert at.radio(key="ex.view.step_per").value == "epoch"
 
 
+def test_start_at_step_shows_the_rest_of_the_run_and_travels_in_the_link(at):
+    full = simulate(with_view_steps(PRESETS["Cosine with linear warmup"]["config"]))
+    at.number_input(key="ex.start_step").set_value(30).run()
+    no_exception(at)
+    assert not at.error, messages(at)
+    (lr,) = lr_traces(at)
+    assert lr["x"] == list(range(30, 100))  # the x axis starts at step 30
+    assert lr["y"] == full["lr"].tolist()[30:]  # the run's own values from there
+    link = decode(at.query_params["c"])
+    assert link["start_step"] == 30 and link["steps"] == 70
+    assert "for epoch in range(30, 100):" in at.code[0].value
+    reopened = page("pages/explore.py", c=at.query_params["c"])
+    no_exception(reopened)
+    assert not reopened.warning and not reopened.error, messages(reopened)
+    assert reopened.number_input(key="ex.start_step").value == 30
+    assert lr_traces(reopened)[0]["y"] == lr["y"]
+    at.number_input(key="ex.start_step").set_value(100).run()  # past the run's end
+    no_exception(at)
+    assert "start_step: must be below the run's 100 scheduler steps" in messages(at)
+    assert lr_traces(at)[0]["x"][0] == 30  # the last valid chart stays
+    at.number_input(key="ex.start_step").set_value(0).run()
+    assert "start_step" not in decode(at.query_params["c"])  # back to the link of before
+
+
+@pytest.mark.parametrize("mode", ["order", "stepping", "get_lr"])
+def test_teaching_ghosts_of_a_resumed_schedule_start_where_it_starts(at, mode):
+    at.selectbox(key="ex.preset").set_value("ResNet step decay (StepLR 30/60/90)").run()
+    at.number_input(key="ex.start_step").set_value(25).run()
+    at.selectbox(key="ex.teach").set_value(mode).run()
+    no_exception(at)
+    right = lr_traces(at)[0]
+    if mode == "get_lr":
+        assert at.dataframe[0].value["step"].tolist()[:2] == [25, 26]
+        return
+    ghost = next(t for t in traces(at) if not t["name"].startswith("lr "))
+    assert ghost["x"][0] == right["x"][0] == 25  # the same moment of the run, in epochs
+    if mode == "order":
+        assert ghost["y"][:10] == right["y"][1:11]  # still one value ahead
+
+
 def test_a_picked_scheduler_fits_its_periods_to_the_run(at):
     """A 10-epoch run that picks MultiStepLR gets milestones inside the run, not 30, 60, 90
     past its end (a flat line); a value typed afterwards is the user's."""

@@ -116,6 +116,9 @@ def test_open_schedule_and_comparison_refuse_instead_of_trimming():
     with pytest.raises(ValueError, match="at most 2"):
         open_comparison(many, 2)
     assert len(open_comparison(many, 3)["items"]) == 3
+    broken = {"items": [{"config": NESTED}, {"config": {**NESTED, "scheduler": {"name": "No"}}}]}
+    with pytest.raises(ValueError, match=r"its schedule 2: scheduler\.name: unknown name 'No'"):
+        open_comparison(broken, 8)  # refused whole, never opened with the good one alone
 
 
 NESTED_DEEP: dict = {"name": "ConstantLR"}
@@ -154,3 +157,36 @@ def test_teaching_ghosts_of_two_groups_differ_in_colour():
     no_exception(at)
     ghosts = [t for t in traces(at) if t["line"].get("dash") == "dash"]
     assert len({t["line"]["color"] for t in ghosts}) == 2
+
+
+RESUMED = {**NESTED, "start_step": 12}
+
+
+def test_a_resumed_link_opens_exactly_and_compare_refuses_it_in_words():
+    at = page("pages/explore.py", c=encode(RESUMED))
+    no_exception(at)
+    assert not at.error and not at.warning, messages(at)
+    assert at.number_input(key="ex.start_step").value == 12
+    assert schedule_difference(shared(at, "c"), RESUMED) is None
+    assert lr0(at) == simulate(with_view_steps(RESUMED))["lr"].tolist()
+    # The form's start is part of the schedule: a form that lost it would be caught.
+    assert schedule_difference(NESTED, RESUMED) == "start_step: 12, shown 0"
+    state = {"items": [{"name": "a", "config": NESTED}, {"name": "b", "config": RESUMED}]}
+    at = page("pages/compare.py", s=encode(state))
+    no_exception(at)
+    assert "its schedule 2 starts at step 12; Compare shows every schedule from step 0" in (
+        messages(at)
+    )
+
+
+def test_compare_copies_a_resumed_explore_schedule_from_step_0_and_says_so():
+    at = page("app.py")
+    at.switch_page("pages/explore.py").run()
+    at.number_input(key="ex.start_step").set_value(40).run()
+    at.switch_page("pages/compare.py").run()
+    at.selectbox(key="cmp.source").set_value("Current Explore schedule").run()
+    at.button(key="cmp.add").click().run()
+    no_exception(at)
+    assert "Copied from step 0" in "\n".join(w.value for w in at.warning)
+    copied = shared(at, "s")["items"][-1]["config"]
+    assert "start_step" not in copied and copied["steps"] == 100

@@ -52,13 +52,16 @@ def test_start_watch_and_reopen_a_sweep(db):
     for label, y in mean.items():
         assert y == pytest.approx([runs.loc[label, "test_accuracy"].mean()])
     assert len(mean) == 2
-    summary = again.dataframe[1].value
+    summary, table = again.dataframe[0].value, again.dataframe[1].value  # summary first
     assert list(summary["label"]) == ["Digits starter (one-cycle, SGD)", "Exponential decay"]
     assert list(summary["n"]) == [2, 2]
+    assert len(table) == 4 and set(table["status"]) == {"completed"}
 
     listing = page("pages/runs.py")
     no_exception(listing)
     assert any(f"sweep?sweep={sweep_id}" in m.value for m in listing.markdown)
+    listed = listing.dataframe[0].value  # a sweep's runs are stored normalised: no gaps
+    assert set(listed["model"]) == {"lenet"} and set(listed["dataset"]) == {"digits"}
 
 
 def test_a_sweep_that_cannot_run_says_why_and_starts_nothing(db):

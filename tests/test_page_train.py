@@ -111,6 +111,8 @@ def test_runs_page_lists_compares_renames_and_deletes(db):
 
 def test_open_a_run_config_in_explore(db):
     at = page("app.py")
+    at.switch_page("pages/explore.py").run()  # Explore already shows a schedule of its own
+    assert at.selectbox(key="ex.sch.name").value == "SequentialLR"
     at.switch_page("pages/train.py").run()
     at.radio(key="tr.source").set_value("Preset").run()
     at.selectbox(key="tr.preset").set_value("SGDR warm restarts").run()
@@ -122,6 +124,11 @@ def test_open_a_run_config_in_explore(db):
     no_exception(at)
     assert at.selectbox(key="ex.sch.name").value == "CosineAnnealingWarmRestarts"
     assert at.number_input(key="ex.view.epochs").value == 1
+    assert at.selectbox(key="ex.preset").value == "(your own)"
+    at.switch_page("pages/compare.py").run()  # and Explore keeps it: Compare can copy it
+    at.selectbox(key="cmp.source").set_value("Current Explore schedule").run()
+    at.button(key="cmp.add").click().run()
+    assert at.selectbox(key="cmp2.sch.name").value == "CosineAnnealingWarmRestarts"
 
 
 def test_runs_page_names_range_tests_and_leaves_them_out_of_the_comparison(db):

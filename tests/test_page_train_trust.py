@@ -6,7 +6,14 @@ import pytest
 from apptest_helpers import no_exception, page
 
 from lrlab.train.jobs import get_manager
-from lrlab.train.status import deletable, headline, links_to_offer, may_control, shown_run
+from lrlab.train.status import (
+    deletable,
+    headline,
+    links_to_offer,
+    may_control,
+    progress_line,
+    shown_run,
+)
 
 LONG = {
     "optimizer": {"name": "SGD", "lr": 0.01},
@@ -144,3 +151,20 @@ def test_status_rules():
         "Completed: test accuracy 90.00% (best 95.00%) in 2.0 s.",
     )
     assert headline({"message": "loss is nan"}, "diverged")[0] == "error"
+
+
+def test_a_starting_job_says_starting_not_step_0_of_0():
+    assert headline({}, "running", starting=True) == (
+        "info",
+        "Starting: loading the data and building the model…",
+    )
+    progress = {"total_steps": 0, "steps_done": 0, "epochs_done": 0, "epochs": 8, "fraction": 0.0}
+    for kind in ("train", "range_test"):
+        fraction, text = progress_line(progress, kind)
+        assert fraction == 0.0 and text.startswith("Starting") and "0/0" not in text
+    going = {**progress, "total_steps": 184, "steps_done": 46, "epochs_done": 2, "fraction": 0.25}
+    going |= {"images_per_s": 1234.5, "seconds_left": 12.0}
+    assert progress_line(going) == (0.25, "epoch 3/8 · step 46/184 · 1,234 images/s · 12 s left")
+    assert progress_line(going, "range_test")[1].startswith("range test · step 46/184")
+    at_end = {**going, "epochs_done": 8, "steps_done": 184, "fraction": 1.0}
+    assert progress_line(at_end)[1].startswith("epoch 8/8")  # never "epoch 9/8"

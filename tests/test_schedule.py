@@ -9,7 +9,7 @@ import lrlab.core.schedule as schedule_module
 from lrlab import ConfigError, Schedule, parse, simulate, to_code
 from lrlab.catalog import SCHEDULERS
 from lrlab.core.view import with_view_steps
-from lrlab.io.share import decode
+from lrlab.io.share import decode, encode
 from lrlab.present.presets import PRESETS, preset
 from lrlab.present.teaching import get_lr_vs_last_lr, wrong_order
 
@@ -92,3 +92,40 @@ def test_a_link_made_before_the_change_still_opens():
     assert s.scheduler_name == "LambdaLR" and len(s.param_groups) == 2
     assert simulate(s)["group"].nunique() == 2
     assert lrlab.parse is parse
+
+
+RESUMED = {
+    "optimizer": {"name": "SGD", "lr": 1.0},
+    "scheduler": {"name": "StepLR", "step_size": 3, "gamma": 0.5},
+    "steps": 4,
+}
+
+
+def test_start_step_round_trips_and_is_left_out_at_zero():
+    s = parse({**RESUMED, "start_step": 5})
+    assert s.start_step == 5 and s.to_json()["start_step"] == 5
+    assert parse(s.to_json()) == s
+    assert s.simulation_key() != parse(RESUMED).simulation_key()
+    # 0 is the default: the normalised config, its link and its code are those of before.
+    zero = parse({**RESUMED, "start_step": 0})
+    assert "start_step" not in zero.to_json() and zero == parse(RESUMED)
+    assert encode(zero.to_json()) == encode(parse(RESUMED).to_json())
+    assert to_code(zero) == to_code(RESUMED) and "Resuming" not in to_code(RESUMED)
+    assert parse(decode(OLD_LINK), view=True).start_step == 0
+    assert simulate(s)["lr"].tolist() == [0.5, 0.25, 0.25, 0.25]  # steps 5 to 8
+
+
+def test_the_view_is_the_whole_run_and_start_step_shows_its_rest():
+    cfg = {**RESUMED, "view": {"epochs": 10, "step_per": "epoch"}}
+    assert with_view_steps(cfg)["steps"] == 10
+    s = parse({**cfg, "start_step": 4}, view=True)
+    assert (s.start_step, s.steps) == (4, 6)
+    assert simulate(s)["step"].tolist() == list(range(4, 10))
+    assert parse(s.to_json(), view=True) == s  # the download reopens as it was
+    for start in (10, 11):
+        with pytest.raises(ConfigError, match="must be below the run's 10 scheduler steps"):
+            parse({**cfg, "start_step": start}, view=True)
+    with pytest.raises(ConfigError, match="start_step: must be a whole number"):
+        parse({**cfg, "start_step": 2.5}, view=True)
+    per_batch = {**cfg, "view": {"epochs": 3, "steps_per_epoch": 5, "step_per": "batch"}}
+    assert parse({**per_batch, "start_step": 14}, view=True).steps == 1  # the last batch

@@ -5,7 +5,7 @@ import zlib
 
 import pytest
 
-from lrlab import ConfigError
+from lrlab import ConfigError, parse, simulate
 from lrlab.io.share import decode, encode
 from lrlab.present.presets import preset
 
@@ -20,3 +20,16 @@ def test_share_links_round_trip_and_refuse_garbage():
     bomb = base64.urlsafe_b64encode(zlib.compress(b"[" + b"0," * 10_000_000 + b"0]")).decode()
     with pytest.raises(ConfigError, match="too much data"):
         decode(bomb)
+
+
+def test_a_resumed_schedule_travels_in_its_link_and_old_links_are_unchanged():
+    cfg = preset("SGDR warm restarts")
+    resumed = parse({**cfg, "start_step": 17}, view=True)
+    link = encode(resumed.to_json())
+    assert decode(link)["start_step"] == 17
+    assert parse(decode(link), view=True) == resumed
+    assert simulate(parse(decode(link), view=True)).equals(simulate(resumed))
+    # At 0 the key is left out: the link is byte for byte the one made before it existed.
+    assert encode(parse({**cfg, "start_step": 0}, view=True).to_json()) == encode(
+        parse(cfg, view=True).to_json()
+    )

@@ -67,14 +67,15 @@ def as_rows(df):
     return list(zip(df["step"], df["group"], df["lr"], mom, strict=True))
 
 
-def assert_matches_bare_loop(config):
+def assert_matches_bare_loop(config, resume=False):
     df = simulate(config)
     sched = config["scheduler"]
     metrics = None
     if sched["name"] == "ReduceLROnPlateau":
         m = sched["metrics"]
-        metrics = m if isinstance(m, list) else synthetic_metric({**m}, config["steps"])
-    expected = bare_loop(config, metrics)
+        total = config.get("start_step", 0) + config["steps"]
+        metrics = m if isinstance(m, list) else synthetic_metric({**m}, total)
+    expected = bare_loop(config, metrics, resume=resume)
     assert as_rows(df) == expected  # exact, not approximate
 
 
@@ -161,6 +162,55 @@ def test_synthetic_metric_is_seeded_and_plateaus():
     assert a == b
     assert a[0] == pytest.approx(2.0, abs=0.05) and a[-1] == pytest.approx(0.5, abs=0.05)
     assert synthetic_metric({**spec, "seed": 8}, 200) != a
+
+
+RESUME_AT = 37  # mid-run for every scheduler_config: past warmups, inside cycles and plateaus
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_SCHEDULERS))
+def test_a_run_resumed_at_step_k_is_the_full_runs_rows_from_k(name):
+    full = scheduler_config(name, None, [{}, {"lr": 0.01, "momentum": 0.5}])
+    resumed = {**full, "start_step": RESUME_AT, "steps": STEPS - RESUME_AT}
+    df, whole = simulate(resumed), simulate(full)
+    assert df["step"].tolist() == [t for t in range(RESUME_AT, STEPS) for _ in range(2)]
+    tail = whole.iloc[2 * RESUME_AT :].reset_index(drop=True)
+    assert df.equals(tail), name  # every column: lr, momentum, the plateau metric goes on
+    assert df["lr"].nunique() > 1 or whole["lr"].iloc[: 2 * RESUME_AT].nunique() > 1
+    # What a user resuming does: a fresh optimizer and scheduler load a checkpoint taken at k.
+    assert_matches_bare_loop(resumed, resume=True)
+
+
+def test_a_resumed_plateau_run_goes_on_with_the_same_metric_series():
+    metrics = [1.0, 0.5, 0.5, 0.5, 0.5, 0.5]
+    cfg = {
+        "optimizer": {"name": "SGD", "lr": 1.0},
+        "scheduler": {"name": "ReduceLROnPlateau", "patience": 1, "metrics": metrics},
+        "steps": 3,
+        "start_step": 3,
+    }
+    df = simulate(cfg)
+    assert df["lr"].tolist() == [1.0, 0.1, 0.1]  # the cut after step 3, as in the run from 0
+    assert df["metric"].tolist() == metrics[3:]
+    with pytest.raises(ConfigError, match="has 6 values but the schedule has 7 steps"):
+        simulate({**cfg, "start_step": 4})
+
+
+def test_notes_of_a_resumed_run_name_the_runs_own_steps():
+    cfg = {
+        "optimizer": {"name": "SGD", "lr": 1.0},
+        "param_groups": [{}, {}],
+        "scheduler": {"name": "LambdaLR", "lr_lambda": ["1", "cos(pi * epoch)"]},
+        "steps": 3,
+        "start_step": 4,
+    }
+    df = simulate(cfg)
+    assert df.loc[df["group"] == 1, "lr"].tolist() == [1.0, -1.0, 1.0]
+    assert df.attrs["warnings"] == [
+        "the lr of group 1 is negative from step 5: the optimizer would climb"
+    ]
+    cfg["scheduler"] = {"name": "LambdaLR", "lr_lambda": "1 / (6 - epoch)"}
+    with pytest.raises(ConfigError, match="epoch=6"):  # torch fails past the resume point
+        simulate(cfg)
 
 
 def test_steps_argument_overrides_config():

@@ -1,17 +1,14 @@
 import json
 import sqlite3
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
+from cli_runner import ROOT
+from cli_runner import train as cli_train
 
 from lrlab import ConfigError
 from lrlab.train.jobs import JobManager, get_manager
 from lrlab.train.store import RunStore
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def digits(epochs=2, **kw):
@@ -91,6 +88,39 @@ def test_submit_rejects_a_bad_config_and_stores_nothing(manager):
     assert manager.store.list_runs().empty
 
 
+def test_the_recorder_writes_through_the_store_and_then_passes_each_event_on(tmp_path):
+    from lrlab.train.engine import train
+
+    store = RunStore(tmp_path / "runs.sqlite")
+    live, replayed = store.create_run(digits(epochs=1)), store.create_run(digits(epochs=1))
+    events, seen = [], []
+
+    def then(event):  # what a page watching the job finds in the store by now
+        events.append(event)
+        if event["type"] == "epoch":
+            seen.append(store.get_run(live)["epochs_done"])
+
+    result = train(digits(epochs=1), store.recorder(live, then=then))
+    assert result.status == "completed" and seen == [1]
+    assert {"start", "step", "epoch"} <= {e["type"] for e in events} and events[-1]["type"] == "end"
+    store.recorder(replayed).replay(events)  # a sweep worker's events, recorded afterwards
+    a, b = store.get_run(live), store.get_run(replayed)
+    for key in ("status", "steps_done", "epochs_done", "test_accuracy", "best_test_accuracy"):
+        assert a[key] == b[key]
+    assert store.steps(live).equals(store.steps(replayed)) and len(store.steps(live)) == 23
+    assert store.epochs(live).equals(store.epochs(replayed))
+
+
+def test_finish_run_records_the_end(tmp_path):
+    store = RunStore(tmp_path / "runs.sqlite")
+    run_id = store.create_run(digits())
+    before = time.time()
+    store.finish_run(run_id, "failed", "no data", seconds=1.5)
+    run = store.get_run(run_id)
+    assert (run["status"], run["message"], run["seconds"]) == ("failed", "no data", 1.5)
+    assert run["finished"] >= before
+
+
 def test_runs_of_a_dead_process_are_marked_interrupted(tmp_path):
     path = tmp_path / "runs.sqlite"
     store = RunStore(path)
@@ -110,19 +140,9 @@ def test_get_manager_is_one_per_database(tmp_path):
     assert get_manager(tmp_path / "y.sqlite") is not a
 
 
-def cli(*args, env_db):
-    return subprocess.run(
-        [sys.executable, "-m", "lrlab", "train", *map(str, args), "--db", env_db, "--no-progress"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def test_cli_train_prints_a_json_summary_last(tmp_path):
     db = str(tmp_path / "cli.sqlite")
-    out = cli(ROOT / "examples" / "train_digits.json", "--epochs", "3", env_db=db)
+    out = cli_train(ROOT / "examples" / "train_digits.json", "--epochs", "3", db=db)
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     assert summary["status"] == "completed" and summary["epochs"] == 3
@@ -133,33 +153,19 @@ def test_cli_train_prints_a_json_summary_last(tmp_path):
 
 
 def test_cli_train_bad_config_is_one_line_exit_2(tmp_path):
-    out = cli(
-        ROOT / "examples" / "train_digits.json", "--epochs", "0", env_db=str(tmp_path / "c.sqlite")
-    )
+    out = cli_train(ROOT / "examples" / "train_digits.json", "--epochs", "0", db=tmp_path / "c.db")
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.strip().count("\n") == 0 and "train.epochs" in out.stderr
 
 
 def test_cli_train_failed_run_exits_1_with_summary(tmp_path):
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lrlab",
-            "train",
-            ROOT / "examples" / "train_digits.json",
-            "--dataset",
-            "cifar10",
-            "--data-dir",
-            tmp_path / "none",
-            "--db",
-            tmp_path / "d.sqlite",
-            "--no-progress",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    out = cli_train(
+        ROOT / "examples" / "train_digits.json",
+        "--dataset",
+        "cifar10",
+        "--data-dir",
+        tmp_path / "none",
+        db=tmp_path / "d.sqlite",
         env={"LRLAB_OFFLINE": "1", "PATH": "/usr/bin:/bin"},
     )
     assert out.returncode == 1

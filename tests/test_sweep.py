@@ -5,12 +5,11 @@ import json
 import math
 import os
 import signal
-import subprocess
-import sys
 import threading
 
 import numpy as np
 import pytest
+from cli_runner import lrlab, lrlab_process
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -28,7 +27,6 @@ from lrlab.train.sweep import (
 )
 from lrlab.train.sweep_backends import LocalBackend, RayBackend, init_ray, plan_workers
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAIN = {
     "dataset": "digits",
     "model": "lenet",
@@ -69,6 +67,10 @@ def test_parse_sweep_expands_variants_times_seeds_with_overrides():
         ("constant", 3),
     ]
     assert all(r.config["train"]["seed"] == r.seed for r in sweep.runs)
+    # Stored as Train stores a run: normalised, the train section's defaults filled.
+    assert sweep.runs[0].config["train"]["step_per"] == "batch"  # OneCycleLR's usual
+    assert sweep.runs[0].config["train"]["label_smoothing"] == 0.0  # not in the file
+    assert [r.config["train"]["step_per"] for r in sweep.runs[2:4]] == ["epoch", "epoch"]
     hot = sweep.runs[-1].config["optimizer"]
     assert hot == {"name": "SGD", "lr": 1e6, "momentum": 0.9}  # same optimizer: merged
     spec = sweep_spec()
@@ -235,12 +237,6 @@ def test_cancel_stops_the_rest_and_every_run_ends_recorded(tmp_path):
     assert len(sweep_runs(store, report["sweep_id"])) == 3
 
 
-def cli(*args, **kw):
-    return subprocess.run(
-        [sys.executable, "-m", "lrlab", *args], cwd=ROOT, capture_output=True, text=True, **kw
-    )
-
-
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
     bad = tmp_path / "bad.json"
     spec = sweep_spec()
@@ -251,10 +247,10 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
         [str(tmp_path / "missing.json")],
         [str(bad), "--backend", "spark"],
     ):
-        out = cli("sweep", *args, "--db", str(tmp_path / "r.sqlite"))
+        out = lrlab("sweep", *args, "--db", str(tmp_path / "r.sqlite"))
         assert out.returncode == 2 and out.stdout == ""
         assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
-    assert "seeds" in cli("sweep", str(bad)).stderr
+    assert "seeds" in lrlab("sweep", str(bad)).stderr
     assert not (tmp_path / "r.sqlite").exists()
 
 
@@ -265,12 +261,13 @@ def test_cli_ctrl_c_cancels_the_rest_and_prints_the_report(tmp_path):
     path = tmp_path / "sweep.json"
     path.write_text(json.dumps(spec))
     db = tmp_path / "r.sqlite"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lrlab", "sweep", str(path), "--workers", "1", "--db", str(db)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    proc = lrlab_process(
+        "sweep",
+        path,
+        "--workers",
+        "1",
+        "--db",
+        db,
         start_new_session=True,  # Ctrl-C reaches the whole group, like a terminal's
     )
     lines = []

@@ -142,6 +142,9 @@ def test_bad_run_config_raises_before_any_work():
         validate_run(digits_config({"name": "ReduceLROnPlateau"}, step_per="batch"))
     with pytest.raises(ConfigError, match="parameter groups"):
         validate_run(digits_config({"name": "LambdaLR", "lr_lambda": ["1", "1"]}))
+    # A schedule resumed mid-run would need the checkpoint's weights too: refused, not ignored.
+    with pytest.raises(ConfigError, match="start_step: training starts at step 0"):
+        validate_run({**digits_config({"name": "ConstantLR"}), "start_step": 3})
 
 
 def test_steps_are_derived_from_epochs_and_batches():

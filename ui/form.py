@@ -16,10 +16,11 @@ from typing import Any
 
 import streamlit as st
 
-from lrlab import MAX_GROUPS, ConfigError
+from lrlab import MAX_GROUPS, MAX_STEPS, ConfigError
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS, Param
 from lrlab.core.kinds import KINDS, MAX_CHILDREN, MAX_NESTING, SYNTHETIC_METRIC
-from lrlab.core.view import VIEW_DEFAULTS, scheduler_steps
+from lrlab.core.steps import step_per_of
+from lrlab.core.view import VIEW_DEFAULTS, view_steps
 from ui.editors import ensure, param_widget, state_of
 
 CHILD_CHOICES = [
@@ -153,7 +154,7 @@ def _picked(form: Form, key: str) -> None:
         k: st.session_state.get(f"{form.view_prefix}.view.{k}", VIEW_DEFAULTS[k])
         for k in ("epochs", "steps_per_epoch")
     }
-    run_steps = scheduler_steps({**length, "step_per": spec.step_per})
+    run_steps = view_steps({**length, "step_per": spec.step_per})
     for pname, value in spec.fitted(run_steps).items():
         p = spec.param(pname)
         st.session_state.update(state_of(p, value, f"{key}.{name}.{pname}", 1))
@@ -285,6 +286,20 @@ def schedule_form(
     }
     if len(groups) > 1 or groups[0]:
         form.config["param_groups"] = groups
+    if with_view:
+        ensure({f"{prefix}.start_step": 0})
+        start = c.number_input(
+            "start at step",
+            min_value=0,
+            max_value=MAX_STEPS - 1,
+            step=1,
+            key=f"{prefix}.start_step",
+            help="Show the run from this scheduler step on, as after loading a checkpoint "
+            "saved there (counted in epochs when stepped per epoch, else in batches).",
+        )
+        form.slot("start_step", c)
+        if start:  # left out at 0: the config (and its link) stays as it was
+            form.config["start_step"] = int(start)
     return form
 
 
@@ -303,12 +318,10 @@ def load_state(prefix: str, config: Mapping[str, Any]) -> None:
         state[f"{prefix}.group{g}.lr"] = group.pop("lr", None)
         state[f"{prefix}.group{g}.extra"] = group
     _load_scheduler(state, f"{prefix}.sch", config["scheduler"], len(groups))
-    view = {**VIEW_DEFAULTS, **(config.get("view") or {})}
-    if view["step_per"] is None:
-        sched = config["scheduler"]
-        view["step_per"] = SCHEDULERS[sched["name"]].usual_step_per(sched)
+    view = {**VIEW_DEFAULTS, **(config.get("view") or {}), "step_per": step_per_of(config)}
     for k in ("epochs", "steps_per_epoch", "step_per"):
         state[f"{prefix}.view.{k}"] = view[k]
+    state[f"{prefix}.start_step"] = int(config.get("start_step", 0))
     for k, v in state.items():
         st.session_state[k] = v
 

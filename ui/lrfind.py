@@ -8,9 +8,10 @@ from typing import Any
 import streamlit as st
 
 from lrlab import ConfigError
-from lrlab.train.jobs import JobManager
+from lrlab.train.jobs import Job, JobManager
 from lrlab.train.lrcurve import MAX_ITERS, MAX_REPEATS, METHODS, MODES, apply_lr, peak_target
 from lrlab.train.lrfind_figure import HOW_TO_READ, METHOD_NAMES, live_result, range_test_figure
+from lrlab.train.status import LIVE, progress_line
 
 P = "tr.rt"
 PATCH = "tr.lr_patch"
@@ -76,51 +77,67 @@ def section(jobs: JobManager, run_config: dict | None, schedule_name: str) -> No
     if run is None or run.get("kind") != "range_test":
         st.caption("Runs a short range test on this model and data; the result is stored.")
         return
-    live = run["status"] in ("queued", "running")
-    st.fragment(run_every=REFRESH_SECONDS if live else None)(watch)(jobs, run_id, schedule_name)
+    live = run["status"] in LIVE
+    every = REFRESH_SECONDS if live else None
+    st.fragment(run_every=every)(watch)(jobs, run_id, schedule_name, live)
 
 
-def watch(jobs: JobManager, run_id: str, schedule_name: str) -> None:
+def watch(jobs: JobManager, run_id: str, schedule_name: str, live_at_render: bool) -> None:
     run = jobs.store.get_run(run_id)
     job = jobs.job(run_id)
     status = job.status if job else run["status"]
-    if status in ("queued", "running"):
-        head = st.columns([4, 1])
-        progress = job.progress() if job else None
-        if progress:
-            head[0].progress(
-                progress["fraction"],
-                text=f"range test · step {progress['steps_done']}/{progress['total_steps']}",
-            )
-        head[1].button("Stop", key=f"{P}.stop", on_click=jobs.cancel, args=(run_id,))
+    if live_at_render and status not in LIVE:
+        st.rerun()  # it just ended: redraw the page once, without the timer, with its result
+    if status in LIVE:
+        running(jobs, run, job, status)
     result = run.get("result") or live_result(jobs.store.steps(run_id))
-    st.plotly_chart(range_test_figure(result), width="stretch", key=f"{P}.chart")
-    st.caption(HOW_TO_READ)
+    if result.get("repeats"):
+        st.plotly_chart(range_test_figure(result), width="stretch", key=f"{P}.chart")
+        st.caption(HOW_TO_READ)
+    elif status in LIVE:  # an empty chart would look stuck
+        st.caption("The loss curve appears with the first steps and grows as the lr rises.")
     if status == "failed" or (status == "cancelled" and not result.get("suggested_lr")):
         st.error(f"The range test {status}: {run['message']}")
-    lr = result.get("suggested_lr")
-    if lr:
-        spread = result.get("suggested_lr_spread") or {}
-        extra = (
-            f" (median of {spread['n']} seeds, {spread['min']:.3g} to {spread['max']:.3g})"
-            if spread.get("n", 1) > 1
-            else ""
-        )
-        st.success(f"Suggested learning rate: **{lr:.3g}**{extra}.")
-        cols = st.columns(2)
-        for col, target, label in (
-            (cols[0], "lr", "use as lr"),
-            (cols[1], "peak", "use as max_lr"),
-        ):
-            if col.button(
-                label,
-                key=f"{P}.use_{target}",
-                help="Sets the optimizer's lr"
-                if target == "lr"
-                else "Sets one-cycle's max_lr, warmup + cosine's peak (the optimizer lr), "
-                "otherwise the optimizer's lr",
-            ):
-                st.session_state[PATCH] = {"lr": lr, "target": target, "schedule": schedule_name}
-                st.rerun()  # the whole page: the schedule above changes
-    if job and status in ("queued", "running") and job.done.is_set():
-        st.rerun()
+    if result.get("suggested_lr"):
+        suggestion(result, schedule_name)
+
+
+def running(jobs: JobManager, run: dict, job: Job | None, status: str) -> None:
+    """A clear state while the test runs: where it is, and Stop."""
+    head = st.columns([4, 1])
+    if job is None:  # started by another process (the CLI): only the store tells
+        head[0].info(f"Running in another process: step {run['steps_done']} so far.")
+    elif status == "queued":
+        waiting = job.waiting or "Queued: it starts when the job ahead of it on this device ends"
+        head[0].info(waiting.rstrip(".") + ".")
+    else:
+        fraction, text = progress_line(job.progress(), kind="range_test")
+        head[0].progress(fraction, text=text)
+    if job is not None and not job.cancel.is_set():
+        head[1].button("Stop", key=f"{P}.stop", on_click=jobs.cancel, args=(run["id"],))
+
+
+def suggestion(result: dict, schedule_name: str) -> None:
+    """The suggested lr, and buttons that put it into the page's schedule."""
+    lr = result["suggested_lr"]
+    spread = result.get("suggested_lr_spread") or {}
+    extra = (
+        f" (median of {spread['n']} seeds, {spread['min']:.3g} to {spread['max']:.3g})"
+        if spread.get("n", 1) > 1
+        else ""
+    )
+    st.success(f"Suggested learning rate: **{lr:.3g}**{extra}.")
+    cols = st.columns(2)
+    for col, target, label, tip in (
+        (cols[0], "lr", "use as lr", "Sets the optimizer's lr"),
+        (
+            cols[1],
+            "peak",
+            "use as max_lr",
+            "Sets one-cycle's max_lr, warmup + cosine's peak (the optimizer lr), "
+            "otherwise the optimizer's lr",
+        ),
+    ):
+        if col.button(label, key=f"{P}.use_{target}", help=tip):
+            st.session_state[PATCH] = {"lr": lr, "target": target, "schedule": schedule_name}
+            st.rerun()  # the whole page: the schedule above changes

@@ -19,49 +19,20 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
 
     Run as is, the script prints one line per step: the step, every group's lr and (when the
     optimizer has one) every group's momentum, exactly the values of ``simulate(config)``.
+    With ``start_step`` k it resumes: it steps through the k steps a checkpoint would have
+    behind it, then prints steps k on.
     A dict is parsed first (:func:`lrlab.parse`), a Schedule is taken as is."""
     schedule = parse(config)
-    groups = schedule.param_groups
-    opt = dict(schedule.optimizer)
-    opt_name = opt.pop("name")
-    opt_spec = OPTIMIZERS[opt_name]
-    code = {p.name: KINDS[p.kind].to_code for p in opt_spec.params}  # value -> Python
+    setup = _model_and_optimizer(schedule)
     sched = schedule.scheduler
-    bias = ", bias=False" if opt_spec.matrices_only else ""
-    if len(groups) == 1 and not groups[0]:
-        model = f"nn.Linear(8, 1{bias})"
-        params = "model.parameters()"
-    else:
-        layers = ", ".join(
-            [f"nn.Linear(8, 8{bias})"] * (len(groups) - 1) + [f"nn.Linear(8, 1{bias})"]
-        )
-        model = f"nn.Sequential({layers})"
-        entries = [
-            "{"
-            + ", ".join(
-                [f'"params": model[{i}].parameters()']
-                + [f'"{k}": {code[k](v, None)}' for k, v in g.items()]
-            )
-            + "},"
-            for i, g in enumerate(groups)
-        ]
-        params = "[\n" + "\n".join(f"        {e}" for e in entries) + "\n    ]"
-    opt_args = "".join(f"\n    {k}={code[k](v, None)}," for k, v in opt.items())
-    setup = [
-        "# A stand-in model with one layer per parameter group: use your own.",
-        f"model = {model}",
-        f"optimizer = optim.{opt_name}(\n    {params},{opt_args}\n)",
-    ]
-    spec = SCHEDULERS[sched["name"]]
-    if spec.library != "torch":  # transformers or timm
+    if SCHEDULERS[sched["name"]].library != "torch":  # transformers or timm
         from lrlab.libs.code import library_code
 
-        return library_code(sched, schedule.steps, setup, LOOP_MARKER)
+        return library_code(sched, schedule.steps, setup, LOOP_MARKER, schedule.start_step)
     lines: list[str] = []
-    used: set[str] = set()
-    sched_expr = _scheduler(sched, lines, used)
-    unit = "epoch" if spec.step_per == "epoch" else "batch"
-    metric_lines = _metric_lines(sched, schedule.steps) if spec.needs_metric else []
+    sched_expr = _scheduler(sched, lines, set())
+    end = schedule.start_step + schedule.steps
+    metric_lines = _metric_lines(sched, end) if SCHEDULERS[sched["name"]].needs_metric else []
     head = [
         *(["import math", ""] if "math." in sched_expr + "".join(lines) else []),
         *(["import numpy as np"] if any("np." in line for line in metric_lines) else []),
@@ -74,19 +45,74 @@ def to_code(config: Mapping[str, Any] | Schedule) -> str:
         f"scheduler = {sched_expr}",
         *metric_lines,
         "",
+    ]
+    return "\n".join([*head, *_loop(schedule)]) + "\n"
+
+
+def _model_and_optimizer(schedule: Schedule) -> list[str]:
+    """A stand-in model with one layer per parameter group, and the optimizer over it."""
+    groups = schedule.param_groups
+    opt = dict(schedule.optimizer)
+    opt_spec = OPTIMIZERS[opt.pop("name")]
+    code = {p.name: KINDS[p.kind].to_code for p in opt_spec.params}  # value -> Python
+    bias = ", bias=False" if opt_spec.matrices_only else ""  # Muon takes matrices only
+    if len(groups) == 1 and not groups[0]:
+        model = f"nn.Linear(8, 1{bias})"
+        params = "model.parameters()"
+    else:
+        layers = [f"nn.Linear(8, 8{bias})"] * (len(groups) - 1) + [f"nn.Linear(8, 1{bias})"]
+        model = f"nn.Sequential({', '.join(layers)})"
+        entries = [
+            ", ".join(
+                [f'"params": model[{i}].parameters()']
+                + [f'"{k}": {code[k](v, None)}' for k, v in g.items()]
+            )
+            for i, g in enumerate(groups)
+        ]
+        params = "[\n" + "".join(f"        {{{e}}},\n" for e in entries) + "    ]"
+    opt_args = "".join(f"\n    {k}={code[k](v, None)}," for k, v in opt.items())
+    return [
+        "# A stand-in model with one layer per parameter group: use your own.",
+        f"model = {model}",
+        f"optimizer = optim.{opt_spec.name}(\n    {params},{opt_args}\n)",
+    ]
+
+
+def _loop(schedule: Schedule) -> list[str]:
+    """The training loop: print what simulate() records, then step as torch documents."""
+    spec = SCHEDULERS[schedule.scheduler_name]
+    unit = "epoch" if spec.step_per == "epoch" else "batch"
+    start, end = schedule.start_step, schedule.start_step + schedule.steps
+    call = f"scheduler.step(metrics[{unit}])" if spec.needs_metric else "scheduler.step()"
+    return [
+        *(resume_lines(unit, start, call) if start else []),
         f"{LOOP_MARKER}: one scheduler step per {unit}.",
-        f"for {unit} in range({schedule.steps}):",
-        *_print_lines(unit, opt_spec.momentum_key),
+        f"for {unit} in range({f'{start}, {end}' if start else end}):",
+        *_print_lines(unit, OPTIMIZERS[schedule.optimizer_name].momentum_key),
         "    inputs, targets = torch.randn(32, 8), torch.randn(32, 1)  # your data",
         "    loss = nn.functional.mse_loss(model(inputs), targets)",
         "    optimizer.zero_grad()",
         "    loss.backward()",
         "    optimizer.step()  # update the weights first,",
-        f"    scheduler.step(metrics[{unit}])  # then the lr (pass your validation metric)"
+        f"    {call}  # then the lr (pass your validation metric)"
         if spec.needs_metric
-        else "    scheduler.step()  # then the learning rate",
+        else f"    {call}  # then the learning rate",
     ]
-    return "\n".join(head) + "\n"
+
+
+def resume_lines(unit: str, start: int, call: str) -> list[str]:
+    """Bring a fresh optimizer and scheduler to step ``start``, as a checkpoint would;
+    ``call`` steps the scheduler."""
+    return [
+        f"# Resuming at {unit} {start}. With a checkpoint saved there, load it instead:",
+        '#     optimizer.load_state_dict(checkpoint["optimizer"])',
+        '#     scheduler.load_state_dict(checkpoint["scheduler"])',
+        f"# Here the {start} {unit}s before it are stepped through (no data, no weight change).",
+        f"for {unit} in range({start}):",
+        "    optimizer.step()",
+        f"    {call}",
+        "",
+    ]
 
 
 def _modules(sched: Mapping[str, Any]) -> set[str]:

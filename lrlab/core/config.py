@@ -26,7 +26,16 @@ from lrlab.core.kinds import (
 MAX_STEPS = 200_000  # beyond this a simulation holds a server thread for seconds
 MAX_GROUPS = 16
 # "view" (presentation, lrlab.core.view) and "train" (lrlab.train) are validated by their owners.
-TOP_LEVEL_KEYS = ("name", "optimizer", "param_groups", "scheduler", "steps", "train", "view")
+TOP_LEVEL_KEYS = (
+    "name",
+    "optimizer",
+    "param_groups",
+    "scheduler",
+    "start_step",
+    "steps",
+    "train",
+    "view",
+)
 
 
 def validate(config: Mapping[str, Any], steps: int | None = None) -> dict[str, Any]:
@@ -42,6 +51,7 @@ def validate(config: Mapping[str, Any], steps: int | None = None) -> dict[str, A
     if cfg.get("steps") is None:
         raise ConfigError("steps", "missing: how many scheduler steps to simulate")
     cfg["steps"] = check_int("steps", cfg["steps"], 1, MAX_STEPS)
+    start = _start_step(cfg)
     opt = _section(cfg, "optimizer")
     spec = OPTIMIZERS.get(opt.get("name"))
     if spec is None:
@@ -51,14 +61,32 @@ def validate(config: Mapping[str, Any], steps: int | None = None) -> dict[str, A
         raise ConfigError("param_groups", "must be a list of objects, one per parameter group")
     if len(groups) > MAX_GROUPS:
         raise ConfigError("param_groups", f"at most {MAX_GROUPS} groups, got {len(groups)}")
-    ctx = Context("", len(groups), spec.name, spec.momentum_key, cfg["steps"], nested=_scheduler)
+    # A resumed run is a run of start + steps steps: that is what the schedule must last.
+    total = start + cfg["steps"]
+    ctx = Context("", len(groups), spec.name, spec.momentum_key, total, nested=_scheduler)
     cfg["optimizer"] = {"name": spec.name, **check_kwargs(spec.params, opt, "optimizer", ctx)}
     cfg["param_groups"] = [
         check_kwargs(spec.params, dict(g), f"param_groups[{i}]", ctx) for i, g in enumerate(groups)
     ]
     sched = _section(cfg, "scheduler")
     cfg["scheduler"] = _scheduler(sched, replace(ctx, path="scheduler"))
+    top = SCHEDULERS[cfg["scheduler"]["name"]]
+    if start and top.library != "torch" and top.needs_metric:
+        # Its generated code watches your own metric, so no script could resume it exactly.
+        raise ConfigError(
+            "start_step", f"{top.name} cannot start mid-schedule here; set start_step to 0"
+        )
     return cfg
+
+
+def _start_step(cfg: dict[str, Any]) -> int:
+    """``start_step``: the schedule seen from step k on, as after loading a checkpoint."""
+    if "start_step" not in cfg:
+        return 0
+    most = MAX_STEPS - cfg["steps"]  # lrlab's cost bound covers the steps before k too
+    text = f"between 0 and {most} (start_step + steps is at most {MAX_STEPS})"
+    cfg["start_step"] = check_int("start_step", cfg["start_step"], 0, most, text)
+    return cfg["start_step"]
 
 
 def _section(cfg: dict[str, Any], key: str) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lrlab.catalog import SCHEDULERS
 from lrlab.core.config import validate
+from lrlab.core.steps import usual_step_per
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Schedule:
     steps: int  # rows simulate() produces (scheduler.step() is called steps - 1 times)
     view: Mapping[str, Any] | None = None  # epochs, batches, stepping and axes of the pages
     name: str | None = None
+    start_step: int = 0  # the first row's step: a run resumed from a checkpoint taken there
 
     @property
     def optimizer_name(self) -> str:
@@ -43,7 +44,7 @@ class Schedule:
         """``epoch`` or ``batch``: the view's stepping, else the scheduler's usual one."""
         if self.view and self.view.get("step_per"):
             return self.view["step_per"]
-        return SCHEDULERS[self.scheduler_name].usual_step_per(self.scheduler)
+        return usual_step_per(self.scheduler)
 
     def to_json(self) -> dict[str, Any]:
         """The normalised config as a fresh JSON-able dict."""
@@ -53,6 +54,8 @@ class Schedule:
             "scheduler": dict(self.scheduler),
             "steps": self.steps,
         }
+        if self.start_step:  # left out at 0, so configs and links from before are unchanged
+            out["start_step"] = self.start_step
         if self.view is not None:
             out["view"] = dict(self.view)
         if self.name is not None:
@@ -97,4 +100,5 @@ def from_validated(cfg: Mapping[str, Any]) -> Schedule:
         steps=cfg["steps"],
         view=cfg.get("view"),
         name=cfg.get("name"),
+        start_step=cfg.get("start_step", 0),
     )

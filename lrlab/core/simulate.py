@@ -25,6 +25,9 @@ def simulate(config: Mapping[str, Any] | Schedule, steps: int | None = None) -> 
     family) and ``metric`` for ReduceLROnPlateau (``metric`` at row ``t`` is what the scheduler
     is given after step ``t``). The scheduler is stepped ``steps`` times, as a training loop of
     ``steps`` epochs does, so a schedule that torch fails on at the last step is refused too.
+    With ``start_step`` k the scheduler is first stepped k times (the plateau metric series
+    too) and the rows are steps k to k + steps - 1: the same values as those rows of a run
+    from 0, as a run resumed from a checkpoint taken at step k sees them.
     A dict is parsed first (:func:`lrlab.parse`), a Schedule is taken as is.
 
     ``df.attrs["warnings"]`` lists, once each, the warnings torch gave and lrlab's own notes
@@ -32,25 +35,27 @@ def simulate(config: Mapping[str, Any] | Schedule, steps: int | None = None) -> 
     raises while building or stepping it, and for a learning rate that is not finite.
     """
     schedule = parse(config, steps)
-    n = schedule.steps
+    n, start = schedule.steps, schedule.start_step
     params = _params(schedule)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         optimizer = build_optimizer(schedule, params)
         scheduler = build_scheduler(schedule.scheduler, optimizer)
-        metrics = metric_values(schedule.scheduler, n)
-        lr, momentum = _run(optimizer, scheduler, n, metrics)
-    notes = _notes(lr, [str(w.message) for w in caught])
+        metrics = metric_values(schedule.scheduler, start + n)
+        lr, momentum = _run(optimizer, scheduler, n, metrics, start)
+    notes = _notes(lr, [str(w.message) for w in caught], start)
     groups = len(params)
     columns: dict[str, Any] = {
-        "step": np.repeat(np.arange(n), groups),
+        "step": np.repeat(np.arange(start, start + n), groups),
         "group": np.tile(np.arange(groups), n),
         "lr": lr.ravel(),
     }
     if momentum is not None:
         columns["momentum"] = momentum.ravel()
     if metrics is not None:
-        columns["metric"] = np.repeat(np.asarray(metrics[:n], dtype=np.float64), groups)
+        columns["metric"] = np.repeat(
+            np.asarray(metrics[start : start + n], dtype=np.float64), groups
+        )
     # copy=False: the columns become the frame's blocks as they are, so the peak is about one
     # DataFrame, not the arrays plus a consolidated copy (bench/simulate.py --memory).
     df = pd.DataFrame(columns, copy=False)
@@ -58,14 +63,16 @@ def simulate(config: Mapping[str, Any] | Schedule, steps: int | None = None) -> 
     return df
 
 
-def _notes(lr: np.ndarray, messages: list[str]) -> list[str]:
+def _notes(lr: np.ndarray, messages: list[str], start: int) -> list[str]:
     if not np.isfinite(lr).all():
         t, g = np.argwhere(~np.isfinite(lr))[0]
-        raise ConfigError("scheduler", f"the lr of group {g} is not finite at step {t}")
+        raise ConfigError("scheduler", f"the lr of group {g} is not finite at step {start + t}")
     notes = [" ".join(m.split()) for m in messages]
     if (lr < 0).any():
         t, g = np.argwhere(lr < 0)[0]
-        notes.append(f"the lr of group {g} is negative from step {t}: the optimizer would climb")
+        notes.append(
+            f"the lr of group {g} is negative from step {start + t}: the optimizer would climb"
+        )
     return list(dict.fromkeys(notes))
 
 
@@ -84,9 +91,10 @@ def _params(schedule: Schedule) -> list[list[torch.Tensor]]:
 
 
 def _run(
-    optimizer: Any, scheduler: Any, steps: int, metrics: list[float] | None
+    optimizer: Any, scheduler: Any, steps: int, metrics: list[float] | None, start: int = 0
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Record each group's lr (and momentum) as packed doubles, then step; ``steps`` times.
+    """Step ``start`` times, then record each group's lr (and momentum) as packed doubles and
+    step; ``steps`` times.
 
     ``array('d')`` buffers instead of a list of tuples: 200k steps x 16 groups would otherwise
     hold ~3M Python tuples (~4x the result) before the DataFrame exists; extending a packed
@@ -107,7 +115,9 @@ def _run(
     step = scheduler.step
     t = 0
     try:
-        for t in range(steps):
+        for t in range(start):  # the steps a checkpoint taken at `start` has behind it
+            step() if metrics is None else step(metrics[t])
+        for t in range(start, start + steps):
             lr.extend([g["lr"] for g in groups])
             if record is not None:
                 record()

@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lrlab.catalog import SCHEDULERS, Param
+from lrlab.catalog import Param
 from lrlab.core.config import MAX_STEPS, Context, check_kwargs
 from lrlab.core.errors import ConfigError
+from lrlab.core.steps import STEPPINGS, scheduler_steps, step_positions, usual_step_per
 
 VIEW_PARAMS: tuple[Param, ...] = (
     Param("epochs", "int", 100, "Length of training in epochs.", ge=1, le=MAX_STEPS),
@@ -26,7 +27,7 @@ VIEW_PARAMS: tuple[Param, ...] = (
         "choice",
         None,
         "Call scheduler.step() after every epoch or every batch.",
-        choices=("epoch", "batch"),
+        choices=STEPPINGS,
         nullable=True,
     ),
     Param(
@@ -51,35 +52,40 @@ def view_of(config: Mapping[str, Any]) -> dict[str, Any]:
         **check_kwargs(VIEW_PARAMS, dict(given), "view", Context("view", 1, "", None, 1)),
     }
     if view["step_per"] is None:
-        spec = SCHEDULERS.get((config.get("scheduler") or {}).get("name"))
-        view["step_per"] = spec.usual_step_per(config["scheduler"]) if spec else "epoch"
-    if scheduler_steps(view) > MAX_STEPS:
+        view["step_per"] = usual_step_per(config.get("scheduler"))
+    if view_steps(view) > MAX_STEPS:
         raise ConfigError(
             "view.epochs",
-            f"{scheduler_steps(view)} scheduler steps is more than "
+            f"{view_steps(view)} scheduler steps is more than "
             f"{MAX_STEPS}; shorten the run or step per epoch",
         )
     return view
 
 
-def scheduler_steps(view: Mapping[str, Any]) -> int:
-    per_batch = view["step_per"] == "batch"
-    return view["epochs"] * (view["steps_per_epoch"] if per_batch else 1)
+def view_steps(view: Mapping[str, Any]) -> int:
+    """The scheduler steps a (filled) view lays out: epochs, or epochs x batches."""
+    return scheduler_steps(view["epochs"], view["steps_per_epoch"], view["step_per"])
 
 
 def with_view_steps(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The config with ``steps`` set from its view (what the pages simulate)."""
+    """The config with ``steps`` set from its view (what the pages simulate).
+
+    The view is the whole run; a ``start_step`` k shows its rest, steps k to the end, as a run
+    resumed from a checkpoint taken at step k goes on."""
     view = view_of(config)
-    return {**config, "view": view, "steps": scheduler_steps(view)}
+    steps = view_steps(view)
+    start = config.get("start_step", 0)
+    # Anything but a whole number is validate()'s to refuse, in its own words.
+    if isinstance(start, int | float) and not isinstance(start, bool) and start > 0:
+        if start >= steps:
+            raise ConfigError("start_step", f"must be below the run's {steps} scheduler steps")
+        steps -= int(start)
+    return {**config, "view": view, "steps": steps}
 
 
 def x_values(steps: np.ndarray | pd.Series, view: Mapping[str, Any]) -> np.ndarray:
     """Scheduler step indices mapped onto the chosen x axis."""
-    steps = np.asarray(steps, dtype=np.float64)
-    spe = view["steps_per_epoch"]
-    if view["step_per"] == "batch":
-        return steps / spe if view["x_axis"] == "epoch" else steps
-    return steps if view["x_axis"] == "epoch" else steps * spe
+    return step_positions(steps, view["steps_per_epoch"], view["step_per"], view["x_axis"])
 
 
 def x_label(view: Mapping[str, Any]) -> str:

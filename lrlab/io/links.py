@@ -14,6 +14,7 @@ from lrlab.catalog import OPTIMIZERS, SCHEDULERS
 from lrlab.core.config import validate
 from lrlab.core.errors import ConfigError
 from lrlab.core.kinds import KINDS
+from lrlab.core.schedule import Schedule, parse
 from lrlab.core.view import with_view_steps
 
 SHOWN_VIEW_KEYS = ("epochs", "steps_per_epoch", "step_per")
@@ -25,15 +26,21 @@ def open_schedule(data: Any) -> dict[str, Any]:
     Nothing is dropped or clamped: a config lrlab would have to change is refused, and the
     message (to follow "could not be opened: ") names the setting.
     """
+    parse_opened(data)
+    return dict(data)
+
+
+def parse_opened(data: Any) -> Schedule:
+    """What :func:`open_schedule` checks, as the parsed :class:`Schedule` (steps from its
+    view), for a caller that goes on with the parsed value instead of the JSON."""
     if not isinstance(data, Mapping):
         raise ConfigError("", f"it holds {_kind(data)}, not a schedule (a JSON object)")
     try:
-        validate(with_view_steps(data))
+        return parse(data, view=True)
     except ConfigError as err:
         raise ConfigError("", str(err)) from None
     except RecursionError:
         raise ConfigError("", "it is nested too deeply to be a schedule") from None
-    return dict(data)
 
 
 def open_comparison(data: Any, max_items: int) -> dict[str, Any]:
@@ -53,6 +60,12 @@ def open_comparison(data: Any, max_items: int) -> dict[str, Any]:
             config = open_schedule(item["config"])
         except ConfigError as err:
             raise ConfigError("", f"its schedule {n}: {err}") from None
+        if config.get("start_step"):  # Compare's form has no start: it would silently be 0
+            raise ConfigError(
+                "",
+                f"its schedule {n} starts at step {config['start_step']}; Compare shows "
+                "every schedule from step 0 (open it in Explore)",
+            )
         checked.append({**item, "name": str(item.get("name", f"schedule {n}")), "config": config})
     view = data.get("view", {})
     if not isinstance(view, Mapping):
@@ -92,6 +105,7 @@ def _canonical(config: Mapping[str, Any]) -> dict[str, Any]:
         "optimizer": {"name": spec.name, **base},
         "param_groups": [{**base, **g} for g in cfg["param_groups"]],
         "scheduler": _canonical_scheduler(cfg["scheduler"], groups),
+        "start_step": cfg.get("start_step", 0),
         "steps": cfg["steps"],
         "view": {k: view[k] for k in SHOWN_VIEW_KEYS},
     }

@@ -12,7 +12,11 @@ import pandas as pd
 
 from lrlab.core.config import MAX_STEPS
 from lrlab.core.errors import ConfigError
+from lrlab.core.schedule import Schedule
+from lrlab.core.simulate import check_builds
 from lrlab.io.jsontext import loads
+from lrlab.io.links import parse_opened
+from lrlab.train.config import RunConfig, parse_run
 
 MAX_UPLOAD_BYTES = 2_000_000
 
@@ -45,6 +49,23 @@ def read_config_json(data: bytes) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise ConfigError("upload", "the file must hold a JSON object")
     return config
+
+
+def open_upload(data: bytes) -> tuple[dict[str, Any], Schedule | RunConfig]:
+    """An uploaded schedule or run config, parsed once: the file's config as it is, and a
+    :class:`Schedule` over its view, or for a run config (one with a ``train`` section) the
+    :class:`RunConfig` it describes. Its optimizer and scheduler are built on torch once, so
+    a file torch would refuse is refused before any widget changes. Raises
+    :class:`ConfigError` with a one-line message."""
+    config = read_config_json(data)
+    try:
+        parsed = parse_run(config) if "train" in config else parse_opened(config)
+        check_builds(parsed if isinstance(parsed, Schedule) else parsed.schedule)
+    except ConfigError as err:
+        raise ConfigError("", str(err)) from None
+    except RecursionError:
+        raise ConfigError("", "it is nested too deeply to be a schedule") from None
+    return config, parsed
 
 
 def load_config(path: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lrlab.catalog import SCHEDULERS, SchedulerSpec
+from lrlab.core.codegen import resume_lines
 from lrlab.libs import library_kwargs
 
 _TRAIN = [
@@ -18,11 +19,14 @@ _TRAIN = [
 _PRINT = '    print({unit}, [group["lr"] for group in optimizer.param_groups])'
 
 
-def library_code(sched: Mapping[str, Any], steps: int, setup: list[str], marker: str) -> str:
-    """The whole snippet for a validated transformers/timm scheduler section."""
+def library_code(
+    sched: Mapping[str, Any], steps: int, setup: list[str], marker: str, start: int = 0
+) -> str:
+    """The whole snippet for a validated transformers/timm scheduler section; from step
+    ``start`` on (validation leaves the plateau schedulers at 0)."""
     spec = SCHEDULERS[sched["name"]]
     make = _transformers if spec.library == "transformers" else _timm
-    imports, construct, loop = make(spec, sched, steps, marker)
+    imports, construct, loop = make(spec, sched, steps, marker, start)
     lines = ["import torch", "from torch import nn, optim", *imports, "", *setup, *construct]
     return "\n".join([*lines, "", *loop]) + "\n"
 
@@ -45,8 +49,13 @@ def _call(func: str, args: list[str]) -> list[str]:
     return [f"scheduler = {func}(", *(f"    {a}," for a in args), ")"]
 
 
+def _steps(start: int, steps: int) -> str:
+    """The loop's range: ``range(steps)``, or ``range(start, start + steps)`` resumed."""
+    return f"{start}, {start + steps}" if start else str(steps)
+
+
 def _transformers(
-    spec: SchedulerSpec, sched: Mapping[str, Any], steps: int, marker: str
+    spec: SchedulerSpec, sched: Mapping[str, Any], steps: int, marker: str, start: int
 ) -> tuple[list[str], list[str], list[str]]:
     from lrlab.libs.hf import split  # no transformers import: only the argument split
 
@@ -68,12 +77,13 @@ def _transformers(
         ]
         head = f"{marker}: one scheduler step per optimizer step, as the Trainer does."
         unit = "step"
-    loop = [head, f"for {unit} in range({steps}):", *_TRAIN, *tail]
+    resume = resume_lines(unit, start, "scheduler.step()") if start else []
+    loop = [*resume, head, f"for {unit} in range({_steps(start, steps)}):", *_TRAIN, *tail]
     return ["from transformers import get_scheduler"], _call("get_scheduler", args), loop
 
 
 def _timm(
-    spec: SchedulerSpec, sched: Mapping[str, Any], steps: int, marker: str
+    spec: SchedulerSpec, sched: Mapping[str, Any], steps: int, marker: str, start: int
 ) -> tuple[list[str], list[str], list[str]]:
     kwargs = library_kwargs(spec, sched)
     args = ["optimizer", *(f"{k}={_lit(v)}" for k, v in kwargs.items())]
@@ -89,9 +99,14 @@ def _timm(
     else:
         per_epoch = kwargs.get("t_in_epochs", True)
         unit, call = ("epoch", "step") if per_epoch else ("update", "step_update")
+        resume = [
+            f"# Resuming at {unit} {start}: timm's lr depends on the count alone, so the loop",
+            "# just starts there (with a checkpoint, load its state_dicts as usual).",
+        ]
         loop = [
+            *(resume if start else []),
             f"{marker}: timm sets each {unit}'s lr from the count you pass.",
-            f"for {unit} in range({steps}):",
+            f"for {unit} in range({_steps(start, steps)}):",
             f"    scheduler.{call}({unit})  # timm: {call}(count), not step()",
             *_TRAIN,
             _PRINT.format(unit=unit),

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lrlab.core.steps import batches_per_step
 from lrlab.core.view import x_values
 
 TO_10PCT, BUDGET = "iters to ≤10% of peak", "lr budget (Σ over iters)"
@@ -29,7 +30,7 @@ def summarize(df: pd.DataFrame, view: Mapping[str, Any]) -> dict[str, Any]:
     optimizer iterations), the sum of lr over every iteration (the total "step budget"), and
     how many scheduler steps changed it."""
     lr = df.loc[df["group"] == 0, "lr"].to_numpy()
-    repeat = view["steps_per_epoch"] if view["step_per"] == "epoch" else 1
+    repeat = batches_per_step(view["steps_per_epoch"], view["step_per"])
     peak_at = int(np.argmax(lr))
     # "Reaches 10%": a tolerance so that 0.1 * 0.1 counts however the float rounds.
     below = np.flatnonzero(lr[peak_at:] <= 0.1 * lr[peak_at] * (1 + 1e-9))
@@ -46,7 +47,7 @@ def summarize(df: pd.DataFrame, view: Mapping[str, Any]) -> dict[str, Any]:
 def per_iteration(df: pd.DataFrame, view: Mapping[str, Any]) -> np.ndarray:
     """Group 0's lr at every optimizer iteration (a per-epoch value holds for its epoch)."""
     lr = df.loc[df["group"] == 0, "lr"].to_numpy()
-    return np.repeat(lr, view["steps_per_epoch"]) if view["step_per"] == "epoch" else lr
+    return np.repeat(lr, batches_per_step(view["steps_per_epoch"], view["step_per"]))
 
 
 def first_difference(a: np.ndarray, b: np.ndarray) -> int | None:

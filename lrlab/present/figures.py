@@ -45,6 +45,7 @@ def marks_for(config: Mapping[str, Any], df: pd.DataFrame) -> list[tuple[int, st
         for m in sched.get(param) or []:
             marks[int(m)] = "switch" if spec.composite else "milestone"
     lr = df.loc[df["group"] == 0, "lr"].to_numpy()
+    start = int(df["step"].iloc[0]) if len(df) else 0  # a resumed schedule's first step
     if len(lr) > 2:
         # Discontinuities only: a jump up right after a fall is a restart; a big fall after a
         # flat stretch is a drop. Smooth ramps and cosine tails are not marked.
@@ -58,11 +59,11 @@ def marks_for(config: Mapping[str, Any], df: pd.DataFrame) -> list[tuple[int, st
         else:
             drops = np.flatnonzero((ratio <= 2 / 3) & (before == 0))
         for t in restarts[:MAX_MARKS]:
-            marks.setdefault(int(t) + 1, "restart")
+            marks.setdefault(start + int(t) + 1, "restart")
         for t in drops[:MAX_MARKS]:
-            marks.setdefault(int(t) + 1, "reduction" if spec.needs_metric else "drop")
+            marks.setdefault(start + int(t) + 1, "reduction" if spec.needs_metric else "drop")
     n = int(df["step"].max()) + 1 if len(df) else 0
-    return sorted((s, label) for s, label in marks.items() if 0 < s < n)[:MAX_MARKS]
+    return sorted((s, label) for s, label in marks.items() if start < s < n)[:MAX_MARKS]
 
 
 def lr_figure(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from lrlab.catalog import SCHEDULERS
 from lrlab.io.links import schedule_difference
 
 _SGD = {"name": "SGD", "lr": 0.1, "momentum": 0.9, "weight_decay": 0.0001}
@@ -218,23 +217,6 @@ STARTER = "Digits starter (one-cycle, SGD)"
 def preset(name: str) -> dict[str, Any]:
     """A deep copy of the preset's config, safe to modify."""
     return copy.deepcopy(PRESETS[name]["config"])
-
-
-def usual_step_per(config: dict[str, Any] | None) -> str:
-    """How a schedule is meant to be stepped: its own view's stepping, else its scheduler's.
-
-    Presets say it (one-cycle per batch; step decay, SGDR, exponential and cosine per epoch);
-    ReduceLROnPlateau is always per epoch, since it steps on an epoch's metric.
-    """
-    if not config:
-        return "epoch"
-    spec = SCHEDULERS.get((config.get("scheduler") or {}).get("name"))
-    if spec is not None and spec.needs_metric:
-        return "epoch"
-    given = (config.get("view") or {}).get("step_per")
-    if given in ("epoch", "batch"):
-        return given
-    return spec.usual_step_per(config["scheduler"]) if spec else "epoch"
 
 
 def preset_label(config: dict[str, Any], name: str | None) -> str | None:

@@ -29,7 +29,8 @@ def wrong_order(config: Mapping[str, Any] | Schedule) -> tuple[pd.DataFrame, str
     """The lr each optimizer step really uses when ``scheduler.step()`` comes first.
 
     Returns the trajectory (step, group, lr) and the warning torch gives. The first value of
-    the schedule is never used: every step runs one value ahead.
+    the schedule is never used: every step runs one value ahead. Rows start at the schedule's
+    ``start_step``, as simulate()'s do.
     """
     schedule = parse(config)
     if SCHEDULERS[schedule.scheduler_name].needs_metric:
@@ -41,9 +42,11 @@ def wrong_order(config: Mapping[str, Any] | Schedule) -> tuple[pd.DataFrame, str
         warnings.simplefilter("always")
         optimizer, scheduler = _objects(schedule)
         rows = []
-        for t in range(schedule.steps - 1):
+        start = schedule.start_step
+        for t in range(start + schedule.steps - 1):
             scheduler.step()  # the mistake: before optimizer.step()
-            rows.extend((t, g, group["lr"]) for g, group in enumerate(optimizer.param_groups))
+            if t >= start:
+                rows.extend((t, g, group["lr"]) for g, group in enumerate(optimizer.param_groups))
             optimizer.step()
     order = [w for w in caught if "lr_scheduler.step()" in str(w.message)]
     return pd.DataFrame(rows, columns=["step", "group", "lr"]), _first_warning(order)
@@ -56,7 +59,7 @@ def get_lr_vs_last_lr(
 
     ``get_lr()`` is the scheduler's internal update rule; called outside ``step()`` it often
     applies the update again (torch warns). ``get_last_lr()`` is the value in effect. The
-    table holds the first ``steps`` steps of the schedule.
+    table holds the first ``steps`` steps of the schedule, from its ``start_step``.
     """
     schedule = parse(config)
     steps = min(steps, schedule.steps)
@@ -65,9 +68,13 @@ def get_lr_vs_last_lr(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         optimizer, scheduler = _objects(schedule)
-        metrics = metric_values(schedule.scheduler, steps)
+        start = schedule.start_step
+        metrics = metric_values(schedule.scheduler, start + steps)
         rows = []
-        for t in range(steps):
+        for t in range(start):  # resumed: where a checkpoint taken at start_step leaves it
+            optimizer.step()
+            scheduler.step(metrics[t]) if metrics else scheduler.step()
+        for t in range(start, start + steps):
             rows.append(
                 {
                     "step": t,

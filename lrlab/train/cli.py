@@ -43,11 +43,23 @@ def run_train(args: argparse.Namespace) -> int:
     run = parse_run(config)  # ConfigError -> exit 2 before anything is stored
     store = RunStore(args.db)
     run_id = store.create_run(run, args.name)
-    recorder = store.recorder(run_id)
     bar = progress_bar(args.no_progress)
+    sink = store.recorder(run_id, then=show_progress(bar))
+    result = run_cancellable(
+        lambda cancel: train(run, sink, cancel, args.data_dir, default_lock_dir(store.path))
+    )
+    bar.close()
+    summary = {"run_id": run_id, "model": run.train["model"], **result.as_dict()}
+    if result.message:
+        print(f"lrlab: {result.status}: {result.message}", file=sys.stderr)
+    print(json.dumps(summary))
+    return 0 if result.status == "completed" else EXIT_RUN_FAILED
+
+
+def show_progress(bar: Any) -> Callable[[dict[str, Any]], None]:
+    """An event sink that moves the step bar and writes each epoch's test metrics on stderr."""
 
     def on_event(event: dict[str, Any]) -> None:
-        recorder(event)
         if event["type"] == "start":
             bar.reset(total=event["steps"])
             bar.set_description(f"{event['device']} {event['train_size']} images")
@@ -63,15 +75,7 @@ def run_train(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
 
-    result = run_cancellable(
-        lambda cancel: train(run, on_event, cancel, args.data_dir, default_lock_dir(store.path))
-    )
-    bar.close()
-    summary = {"run_id": run_id, "model": run.train["model"], **result.as_dict()}
-    if result.message:
-        print(f"lrlab: {result.status}: {result.message}", file=sys.stderr)
-    print(json.dumps(summary))
-    return 0 if result.status == "completed" else EXIT_RUN_FAILED
+    return on_event
 
 
 OVERRIDES = ("dataset", "model", "epochs", "device", "batch_size", "subset", "seed")

@@ -5,7 +5,6 @@ scheduler is stepped per batch), so a user never computes it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from lrlab.catalog import SCHEDULERS, Param
 from lrlab.core.config import MAX_STEPS, Context, check_kwargs, validate
 from lrlab.core.errors import ConfigError
 from lrlab.core.schedule import Schedule, from_validated
+from lrlab.core.steps import STEPPINGS, batches_per_epoch, scheduler_steps, usual_step_per
 from lrlab.train.data import DATASET_SIZES
 from lrlab.train.models import MODELS
 
@@ -57,7 +57,7 @@ TRAIN_PARAMS: tuple[Param, ...] = (
         "choice",
         None,
         "Step the scheduler per epoch or per batch (default: the scheduler's usual).",
-        choices=("epoch", "batch"),
+        choices=STEPPINGS,
         nullable=True,
     ),
     Param("augment", "bool", True, "Random crops (and flips for CIFAR-10) while training."),
@@ -83,11 +83,12 @@ def validate_run(config: Mapping[str, Any]) -> dict[str, Any]:
     sched = config.get("scheduler")
     spec = SCHEDULERS.get(sched.get("name")) if isinstance(sched, Mapping) else None
     if train["step_per"] is None:
-        train["step_per"] = spec.usual_step_per(sched) if spec else "epoch"
-    batches = batches_per_epoch(train)
-    steps = train["epochs"] * (batches if train["step_per"] == "batch" else 1)
+        train["step_per"] = usual_step_per(sched)
+    steps = scheduler_steps(train["epochs"], train_batches(train), train["step_per"])
     if steps > MAX_STEPS:
         raise ConfigError("train.epochs", f"{steps} scheduler steps is more than {MAX_STEPS}")
+    if config.get("start_step"):  # a resumed schedule needs the checkpoint's weights too
+        raise ConfigError("start_step", "training starts at step 0; set start_step to 0")
     schedule = {k: v for k, v in config.items() if k != "train"}
     if spec is not None and spec.needs_metric:
         if train["step_per"] != "epoch":
@@ -112,7 +113,7 @@ class RunConfig:
 
     @property
     def batches_per_epoch(self) -> int:
-        return batches_per_epoch(self.train)
+        return train_batches(self.train)
 
     @property
     def view(self) -> dict[str, Any]:
@@ -150,8 +151,9 @@ def parse_run(config: Mapping[str, Any] | RunConfig) -> RunConfig:
     return RunConfig(from_validated(cfg), train)
 
 
-def batches_per_epoch(train: Mapping[str, Any]) -> int:
+def train_batches(train: Mapping[str, Any]) -> int:
+    """Batches per epoch of a (filled) train section: its dataset, subset and batch size."""
     n_train = DATASET_SIZES[train["dataset"]][0]
     if train.get("subset") is not None:
         n_train = min(n_train, train["subset"])
-    return math.ceil(n_train / train["batch_size"])
+    return batches_per_epoch(n_train, train["batch_size"])

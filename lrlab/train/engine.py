@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 from lrlab.catalog import SCHEDULERS
 from lrlab.core.build import build_scheduler, momenta, momentum_key
+from lrlab.core.steps import batches_per_epoch
 from lrlab.train.config import RunConfig, parse_run
 from lrlab.train.devices import resolve_device
 from lrlab.train.setup import describe, failure_message, prepare
@@ -123,7 +124,7 @@ class _Run:
             self.scheduler = build_scheduler(self.schedule.scheduler, self.optimizer)
         self.flush_every = 1 if self.device.type == "cpu" else 50  # .item() syncs a GPU
         t, n = self.t, len(self.data.train_y)
-        self.batches = math.ceil(n / t["batch_size"])
+        self.batches = batches_per_epoch(n, t["batch_size"])
         self.total_steps = self.batches * t["epochs"]
         self.emit(
             {

@@ -13,6 +13,7 @@ from plotly.subplots import make_subplots
 from lrlab.catalog import SCHEDULERS
 from lrlab.core.errors import ConfigError
 from lrlab.core.simulate import simulate
+from lrlab.core.steps import step_positions
 from lrlab.core.view import x_values
 from lrlab.present.plotting import PALETTE, apply_layout, decimate
 from lrlab.train.config import RunConfig, parse_run
@@ -30,7 +31,8 @@ def smooth(values: np.ndarray, weight: float = SMOOTHING) -> np.ndarray:
     return out
 
 
-def batches_per_epoch(steps: pd.DataFrame) -> int:
+def recorded_batches_per_epoch(steps: pd.DataFrame) -> int:
+    """Batches per epoch as a run's recorded steps show it: the steps of its first epoch."""
     return max(1, int((steps["epoch"] == steps["epoch"].min()).sum())) if len(steps) else 1
 
 
@@ -57,58 +59,12 @@ def run_figure(
         horizontal_spacing=0.1,
         subplot_titles=["train loss", "learning rate", "test loss", "test accuracy"],
     )
-    bpe = batches_per_epoch(steps)
     if len(steps):
-        x = steps["step"].to_numpy() / bpe
-        loss = steps["loss"].to_numpy()
-        fig.add_trace(_trace(x, loss, name="loss", line={"color": "#BBBBBB", "width": 1}), 1, 1)
-        fig.add_trace(
-            _trace(x, smooth(loss), name="loss (smoothed)", line={"color": PALETTE[0], "width": 3}),
-            1,
-            1,
-        )
-        groups = sorted(c for c in steps.columns if c.startswith("lr_"))
-        for g, col in enumerate(groups):
-            fig.add_trace(
-                _trace(
-                    x,
-                    steps[col].to_numpy(),
-                    name=f"lr group {g}",
-                    line={"color": PALETTE[g % len(PALETTE)], "width": 3},
-                ),
-                1,
-                2,
-            )
+        _add_steps(fig, steps)
     if planned is not None and planned_x is not None:
-        for g, part in planned.groupby("group", sort=True):
-            fig.add_trace(
-                _trace(
-                    planned_x,
-                    part["lr"].to_numpy(),
-                    name=f"planned (group {g})",
-                    line={"color": "#555555", "width": 1.5, "dash": "dash"},
-                ),
-                1,
-                2,
-            )
+        _add_planned(fig, planned, planned_x)
     if len(epochs):
-        ex = epochs["epoch"].to_numpy() + 1
-        per_epoch = [  # column, name, line style, (row, col)
-            ("test_loss", "test loss", {"color": PALETTE[5], "width": 3}, (2, 1)),
-            (
-                "train_loss",
-                "train loss (epoch)",
-                {"color": "#999999", "width": 2, "dash": "dot"},
-                (2, 1),
-            ),
-            ("test_acc", "test accuracy", {"color": PALETTE[2], "width": 3}, (2, 2)),
-        ]
-        for column, name, line, (row, col) in per_epoch:
-            fig.add_trace(
-                go.Scatter(x=ex, y=epochs[column], mode="lines+markers", name=name, line=line),
-                row,
-                col,
-            )
+        _add_epochs(fig, epochs)
         for e in reductions(epochs) if mark_reductions else []:
             fig.add_vline(x=e + 1, line={"color": "#999999", "dash": "dot"}, row=1, col=2)
     fig.update_xaxes(title_text="epoch")
@@ -116,6 +72,45 @@ def run_figure(
         fig.update_xaxes(range=[0, total_epochs])
     fig.update_yaxes(tickformat=".0%", row=2, col=2)
     return apply_layout(fig, 680, None, legend_below=True)
+
+
+def _add_steps(fig: go.Figure, steps: pd.DataFrame) -> None:
+    """Train loss (raw and smoothed) top left, each group's recorded lr top right."""
+    x = step_positions(steps["step"], recorded_batches_per_epoch(steps), "batch", "epoch")
+    loss = steps["loss"].to_numpy()
+    fig.add_trace(_trace(x, loss, name="loss", line={"color": "#BBBBBB", "width": 1}), 1, 1)
+    smoothed = _trace(
+        x, smooth(loss), name="loss (smoothed)", line={"color": PALETTE[0], "width": 3}
+    )
+    fig.add_trace(smoothed, 1, 1)
+    groups = sorted(c for c in steps.columns if c.startswith("lr_"))
+    for g, col in enumerate(groups):
+        line = {"color": PALETTE[g % len(PALETTE)], "width": 3}
+        fig.add_trace(_trace(x, steps[col].to_numpy(), name=f"lr group {g}", line=line), 1, 2)
+
+
+def _add_planned(fig: go.Figure, planned: pd.DataFrame, planned_x: np.ndarray) -> None:
+    """The simulated lr of each group, dashed under the recorded one."""
+    line = {"color": "#555555", "width": 1.5, "dash": "dash"}
+    for g, part in planned.groupby("group", sort=True):
+        trace = _trace(planned_x, part["lr"].to_numpy(), name=f"planned (group {g})", line=line)
+        fig.add_trace(trace, 1, 2)
+
+
+# Per-epoch panels: column, name, line style, (row, col).
+EPOCH_TRACES = (
+    ("test_loss", "test loss", {"color": PALETTE[5], "width": 3}, (2, 1)),
+    ("train_loss", "train loss (epoch)", {"color": "#999999", "width": 2, "dash": "dot"}, (2, 1)),
+    ("test_acc", "test accuracy", {"color": PALETTE[2], "width": 3}, (2, 2)),
+)
+
+
+def _add_epochs(fig: go.Figure, epochs: pd.DataFrame) -> None:
+    """Test loss (with the epoch's train loss) bottom left, test accuracy bottom right."""
+    ex = epochs["epoch"].to_numpy() + 1  # at the end of the epoch
+    for column, name, line, (row, col) in EPOCH_TRACES:
+        trace = go.Scatter(x=ex, y=epochs[column], mode="lines+markers", name=name, line=line)
+        fig.add_trace(trace, row, col)
 
 
 def reductions(epochs: pd.DataFrame) -> list[int]:
@@ -138,10 +133,9 @@ def runs_figure(runs: Sequence[Mapping[str, Any]], x_axis: str = "epoch") -> go.
         color = PALETTE[i % len(PALETTE)]
         steps, epochs = run["steps"], run["epochs"]
         common = {"legendgroup": run["name"], "line": {"color": color, "width": 3}}
+        bpe = recorded_batches_per_epoch(steps)
         if len(steps):
-            bpe = batches_per_epoch(steps)
-            s = steps["step"].to_numpy()
-            x = s / bpe if x_axis == "epoch" else s
+            x = step_positions(steps["step"], bpe, "batch", x_axis)
             fig.add_trace(_trace(x, steps["lr_0"].to_numpy(), name=run["name"], **common), 1, 1)
             fig.add_trace(
                 _trace(
@@ -155,8 +149,7 @@ def runs_figure(runs: Sequence[Mapping[str, Any]], x_axis: str = "epoch") -> go.
                 2,
             )
         if len(epochs):
-            e = epochs["epoch"].to_numpy() + 1
-            ex = e if x_axis == "epoch" else e * batches_per_epoch(steps)
+            ex = step_positions(epochs["epoch"] + 1, bpe, "epoch", x_axis)
             fig.add_trace(
                 go.Scatter(
                     x=ex,

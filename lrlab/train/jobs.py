@@ -177,32 +177,23 @@ class JobManager:
                         return
                 job = queue.popleft()
                 job.status = "running"
-            recorder = self.store.recorder(job.run_id)
-
-            def fanout(event: dict[str, Any], job: Job = job, recorder: Any = recorder) -> None:
-                recorder(event)
-                job.on_event(event)
-
+            sink = self.store.recorder(job.run_id, then=job.on_event)
             try:
                 locks = default_lock_dir(self.store.path)
                 if job.kind == "range_test":
-                    result = find_lr(job.run, job.options, fanout, job.cancel, self.data_dir, locks)
+                    result = find_lr(job.run, job.options, sink, job.cancel, self.data_dir, locks)
                 else:
-                    result = train(job.run, fanout, job.cancel, self.data_dir, locks)
+                    result = train(job.run, sink, job.cancel, self.data_dir, locks)
             except Exception as exc:  # a config that went bad after submit, or a store error
                 result = RunResult("failed", f"{type(exc).__name__}: {exc}")
-                self.store.update_run(
-                    job.run_id, status="failed", message=result.message, finished=time.time()
-                )
+                self.store.finish_run(job.run_id, "failed", result.message)
             with self._lock:
                 self._finish(job, result, record=False)
 
     def _finish(self, job: Job, result: RunResult, record: bool = True) -> None:
         job.status, job.result = result.status, result
         if record:
-            self.store.update_run(
-                job.run_id, status=result.status, message=result.message, finished=time.time()
-            )
+            self.store.finish_run(job.run_id, result.status, result.message)
         job.done.set()
 
 

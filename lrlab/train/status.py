@@ -12,6 +12,7 @@ from typing import Any
 
 LIVE = ("queued", "running")
 FINAL = ("completed", "cancelled", "diverged", "failed", "interrupted")
+STARTING = "Starting: loading the data and building the model…"
 HINTS = {
     "diverged": "Lower the learning rate (or max_lr), add a warmup, or use a smaller batch.",
     "failed": "Check the message; Digits always works offline on the CPU.",
@@ -38,8 +39,11 @@ def shown_run(
     return other, other is not None
 
 
-def headline(run: Mapping[str, Any], status: str, stopping: bool = False) -> tuple[str, str]:
-    """(level, text) to show at the top of the run panel: info, success, warning or error."""
+def headline(
+    run: Mapping[str, Any], status: str, stopping: bool = False, starting: bool = False
+) -> tuple[str, str]:
+    """(level, text) to show at the top of the run panel: info, success, warning or error.
+    ``starting``: the job runs but has not begun its first step (data, model, device)."""
     message = str(run.get("message") or "").strip()
     done, total = run.get("epochs_done") or 0, run.get("epochs") or 0
     if status == "queued":
@@ -47,6 +51,8 @@ def headline(run: Mapping[str, Any], status: str, stopping: bool = False) -> tup
     if status == "running":
         if stopping:
             return "warning", "Stopping: the job ends within a training step."
+        if starting:
+            return "info", STARTING
         return "info", "Running: the charts below update live."
     if status == "completed":
         acc, best = run.get("test_accuracy"), run.get("best_test_accuracy")
@@ -66,6 +72,22 @@ def headline(run: Mapping[str, Any], status: str, stopping: bool = False) -> tup
         return "warning", f"Cancelled{detail}: {done} of {total} epochs done."
     hint = HINTS.get(status, "")
     return "error", f"{status.capitalize()}: {message or 'no message'}. {hint}".strip()
+
+
+def progress_line(progress: Mapping[str, Any], kind: str = "train") -> tuple[float, str]:
+    """(fraction, text) for a running job's progress bar (``Job.progress()``). Until the
+    engine's start event the job has no steps to count: it is starting, not at step 0 of 0."""
+    total = progress["total_steps"]
+    if not total:
+        return 0.0, STARTING
+    epoch = min(progress["epochs_done"] + 1, progress["epochs"])
+    head = "range test" if kind == "range_test" else f"epoch {epoch}/{progress['epochs']}"
+    parts = [head, f"step {progress['steps_done']}/{total}"]
+    if progress.get("images_per_s"):
+        parts.append(f"{progress['images_per_s']:,.0f} images/s")
+    if progress.get("seconds_left") is not None:
+        parts.append(f"{progress['seconds_left']:.0f} s left")
+    return progress["fraction"], " · ".join(parts)
 
 
 def deletable(selected: Iterable[str], statuses: Mapping[str, str]) -> tuple[list[str], list[str]]:

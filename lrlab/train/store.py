@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +65,7 @@ ADDED_COLUMNS = (
     ("result", "TEXT"),
 )
 ACTIVE = ("queued", "running")
+StepRow = tuple[int, int, float, list[float], list[float] | None]
 FLUSH_SECONDS = 1.0
 
 
@@ -136,6 +137,10 @@ class RunStore:
         cols = ", ".join(f"{k} = ?" for k in fields)
         self._conn().execute(f"UPDATE runs SET {cols} WHERE id = ?", (*fields.values(), run_id))
 
+    def finish_run(self, run_id: str, status: str, message: str, **fields: Any) -> None:
+        """Record how a run ended (status, message, now as ``finished``, and ``fields``)."""
+        self.update_run(run_id, status=status, message=message, finished=time.time(), **fields)
+
     def get_run(self, run_id: str) -> dict[str, Any] | None:
         row = self._conn().execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
@@ -169,16 +174,55 @@ class RunStore:
         for row in rows:
             if row["host"] == host and _alive(row["pid"]):
                 continue
-            self.update_run(
-                row["id"],
-                status="interrupted",
-                message="the process running it stopped before it finished",
-                finished=time.time(),
+            self.finish_run(
+                row["id"], "interrupted", "the process running it stopped before it finished"
             )
             marked += 1
         return marked
 
     # -- metrics ---------------------------------------------------------------------------
+    def add_steps(self, run_id: str, rows: Iterable[StepRow], **run_fields: Any) -> None:
+        """Append steps ``(step, epoch, loss, lrs, momenta or None)`` and update the run's
+        ``run_fields`` in one transaction: a reader never sees one without the other."""
+        db = self._conn()
+        db.execute("BEGIN")
+        try:
+            db.executemany(
+                "INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (run_id, step, epoch, loss, json.dumps(lr), json.dumps(mom) if mom else None)
+                    for step, epoch, loss, lr, mom in rows
+                ],
+            )
+            self.update_run(run_id, **run_fields)  # this thread's connection: same transaction
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def add_epoch(self, run_id: str, e: Mapping[str, Any]) -> None:
+        """Store an epoch's metrics (an engine ``epoch`` event) and the run's latest results."""
+        self._conn().execute(
+            "INSERT OR REPLACE INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                run_id,
+                e["epoch"],
+                e["train_loss"],
+                e["train_acc"],
+                e["test_loss"],
+                e["test_acc"],
+                e["seconds"],
+                e["images_per_s"],
+                json.dumps(e["lr"]),
+            ),
+        )
+        self.update_run(
+            run_id,
+            epochs_done=e["epoch"] + 1,
+            test_accuracy=e["test_acc"],
+            test_loss=e["test_loss"],
+        )
+
     def steps(self, run_id: str) -> pd.DataFrame:
         """Per step: step, epoch, loss, then lr_<g> and momentum_<g> for each group."""
         df = pd.read_sql_query(
@@ -213,104 +257,94 @@ class RunStore:
         out = pd.concat(frames, ignore_index=True)
         return out[["run_id", "run_name", *[c for c in out.columns if not c.startswith("run_")]]]
 
-    def recorder(self, run_id: str) -> Recorder:
-        return Recorder(self, run_id)
+    def recorder(
+        self, run_id: str, then: Callable[[dict[str, Any]], None] | None = None
+    ) -> Recorder:
+        """An event sink that records the run's events here, then hands each to ``then``."""
+        return Recorder(self, run_id, then)
 
 
 class Recorder:
-    """An engine event sink that writes a run's events in batches, at least once a second."""
+    """An engine event sink that writes a run's events to the store: steps in batches, at
+    least once a second, everything else as it comes."""
 
-    def __init__(self, store: RunStore, run_id: str) -> None:
-        self.store, self.run_id = store, run_id
-        self.steps: list[tuple] = []
+    def __init__(
+        self, store: RunStore, run_id: str, then: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
+        self.store, self.run_id, self.then = store, run_id, then
+        self.steps: list[StepRow] = []
         self.last_flush = time.monotonic()
+        self._handlers: dict[str, Callable[[dict[str, Any]], None]] = {
+            "step": self._step,
+            "waiting": self._device_wait,
+            "acquired": self._device_wait,
+            "start": self._start,
+            "epoch": self._epoch,
+            "end": self._end,
+        }
 
     def __call__(self, event: dict[str, Any]) -> None:
-        kind = event["type"]
-        if kind == "step":
-            mom = event.get("momentum")
-            self.steps.append(
-                (
-                    self.run_id,
-                    event["step"],
-                    event["epoch"],
-                    event["loss"],
-                    json.dumps(event["lr"]),
-                    json.dumps(mom) if mom else None,
-                )
-            )
-            if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
-                self.flush(steps_done=event["step"] + 1)
-        elif kind in ("waiting", "acquired"):  # the device is busy with runs of other processes
-            self.store.update_run(self.run_id, message=event.get("message", ""))
-        elif kind == "start":
-            self.store.update_run(
-                self.run_id,
-                status="running",
-                started=time.time(),
-                device=event["device"],
-                device_name=event["device_name"],
-                epochs=event["epochs"],
-                pid=os.getpid(),
-                host=socket.gethostname(),
-            )
-        elif kind == "epoch":
-            self.flush()
-            e = event
-            self.store._conn().execute(
-                "INSERT OR REPLACE INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    self.run_id,
-                    e["epoch"],
-                    e["train_loss"],
-                    e["train_acc"],
-                    e["test_loss"],
-                    e["test_acc"],
-                    e["seconds"],
-                    e["images_per_s"],
-                    json.dumps(e["lr"]),
-                ),
-            )
-            self.store.update_run(
-                self.run_id,
-                epochs_done=e["epoch"] + 1,
-                test_accuracy=e["test_acc"],
-                test_loss=e["test_loss"],
-            )
-        elif kind == "end":
-            self.flush()
-            extra = {}
-            if event.get("result") is not None:  # a range test's curve and suggestions
-                extra["result"] = json.dumps({**event["result"], "run_id": self.run_id})
-            self.store.update_run(
-                self.run_id,
-                status=event["status"],
-                message=event["message"],
-                finished=time.time(),
-                seconds=event["seconds"],
-                steps_done=event["steps"],
-                test_accuracy=event["test_accuracy"],
-                test_loss=event["test_loss"],
-                best_test_accuracy=event["best_test_accuracy"],
-                epochs_done=event["epochs"],
-                device=event["device"] or None,
-                device_name=event["device_name"] or None,
-                **extra,
-            )
+        handler = self._handlers.get(event["type"])
+        if handler is not None:
+            handler(event)
+        if self.then is not None:  # stored first: whoever watches `then` finds it in the store
+            self.then(event)
+
+    def replay(self, events: Iterable[dict[str, Any]]) -> None:
+        """Record events a worker collected elsewhere (a sweep's), in order."""
+        for event in events:
+            self(event)
 
     def flush(self, **run_fields: Any) -> None:
         if self.steps:
-            db = self.store._conn()
-            db.execute("BEGIN")
-            db.executemany("INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?, ?, ?)", self.steps)
-            if run_fields:
-                cols = ", ".join(f"{k} = ?" for k in run_fields)
-                db.execute(
-                    f"UPDATE runs SET {cols} WHERE id = ?", (*run_fields.values(), self.run_id)
-                )
-            db.execute("COMMIT")
+            self.store.add_steps(self.run_id, self.steps, **run_fields)
             self.steps.clear()
         self.last_flush = time.monotonic()
+
+    def _step(self, e: dict[str, Any]) -> None:
+        self.steps.append((e["step"], e["epoch"], e["loss"], e["lr"], e.get("momentum")))
+        if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
+            self.flush(steps_done=e["step"] + 1)
+
+    def _device_wait(self, e: dict[str, Any]) -> None:
+        # The device is busy with runs of other processes: say so until it is free.
+        self.store.update_run(self.run_id, message=e.get("message", ""))
+
+    def _start(self, e: dict[str, Any]) -> None:
+        self.store.update_run(
+            self.run_id,
+            status="running",
+            started=time.time(),
+            device=e["device"],
+            device_name=e["device_name"],
+            epochs=e["epochs"],
+            pid=os.getpid(),
+            host=socket.gethostname(),
+        )
+
+    def _epoch(self, e: dict[str, Any]) -> None:
+        self.flush()
+        self.store.add_epoch(self.run_id, e)
+
+    def _end(self, e: dict[str, Any]) -> None:
+        self.flush()
+        extra = {}
+        if e.get("result") is not None:  # a range test's curve and suggestions
+            extra["result"] = json.dumps({**e["result"], "run_id": self.run_id})
+        self.store.finish_run(
+            self.run_id,
+            e["status"],
+            e["message"],
+            seconds=e["seconds"],
+            steps_done=e["steps"],
+            test_accuracy=e["test_accuracy"],
+            test_loss=e["test_loss"],
+            best_test_accuracy=e["best_test_accuracy"],
+            epochs_done=e["epochs"],
+            device=e["device"] or None,
+            device_name=e["device_name"] or None,
+            **extra,
+        )
 
 
 def _expand(df: pd.DataFrame) -> pd.DataFrame:

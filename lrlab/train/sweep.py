@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from lrlab.core.errors import ConfigError
-from lrlab.train.config import validate_run
+from lrlab.train.config import parse_run
 from lrlab.train.store import RunStore
 
 MAX_RUNS = 1000
@@ -37,7 +37,7 @@ FINAL = ("completed", "cancelled", "diverged", "failed", "interrupted")
 class SweepRun:
     label: str
     seed: int
-    config: dict[str, Any]  # a full run config (validated), train.seed set to ``seed``
+    config: dict[str, Any]  # a normalised run config, train.seed set to ``seed``
 
 
 @dataclass(frozen=True)
@@ -118,12 +118,14 @@ def parse_sweep(spec: Any) -> Sweep:
             cfg = _variant_config(base, variant)
             if "scheduler" not in cfg:
                 raise ConfigError("scheduler", "missing: give it in the variant or the base")
-            validate_run(cfg)  # once: the seed cannot make a config invalid
+            # Once: the seed cannot make a config invalid. The store keeps the normalised
+            # config, train defaults filled, as it does for a run started on Train.
+            normal = parse_run(cfg).to_json()
         except ConfigError as exc:
             raise ConfigError(f"{where}.{exc.field}".rstrip("."), exc.message) from None
         for seed in seeds:
-            run = copy.deepcopy(cfg)
-            run["train"] = {**(run.get("train") or {}), "seed": seed}
+            run = copy.deepcopy(normal)
+            run["train"]["seed"] = seed
             runs.append(SweepRun(label, seed, run))
     return Sweep(tuple(labels), seeds, tuple(runs))
 
@@ -211,13 +213,10 @@ def record_outcome(store: RunStore, run_id: str, outcome: Mapping[str, Any]) -> 
     """Write what a worker sent back: replay its events (or store its error). Returns status."""
     events = outcome.get("events") or []
     if events and events[-1]["type"] == "end":
-        recorder = store.recorder(run_id)
-        for event in events:
-            recorder(event)
+        store.recorder(run_id).replay(events)
         return events[-1]["status"]
     status = outcome.get("status", "failed")
-    store.update_run(run_id, status=status, message=outcome.get("message", ""))
-    store.update_run(run_id, finished=time.time())
+    store.finish_run(run_id, status, outcome.get("message", ""))
     return status
 
 

@@ -284,30 +284,80 @@ def drive(
     cancel: threading.Event | None = None,
 ) -> None:
     """Keep ``backend.slots`` runs in flight, record each outcome once, stop on cancel/Ctrl-C."""
-    from lrlab.train.sweep import record_outcome
-
     cancel = cancel or threading.Event()
-    todo: deque[int] = deque(range(len(ids)))
-    inflight: set[int] = set()
-    received: dict[int, Outcome] = {}
-    unrecorded = set(range(len(ids)))  # whatever interrupts us, each of these ends recorded
-    done = [0]
+    driver = _Driver(sweep, ids, store, backend, on_progress)
+    try:
+        backend.start([r.config for r in sweep.runs])
+    except Exception as exc:  # e.g. no Ray cluster at --address: every run says why
+        text = str(exc).strip().splitlines()
+        reason = text[0] if text else type(exc).__name__
+        driver.fail_all(f"the {backend.name} backend could not start: {reason}")
+        backend.close()
+        return
+    try:
+        driver.run(cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+    try:
+        if cancel.is_set():
+            driver.stop()
+    finally:
+        backend.close()
 
-    def record(key: int, outcome: Outcome) -> None:
-        status = record_outcome(store, ids[key], outcome)
+
+class _Driver:
+    """One sweep in flight: which runs wait, run and came back; each ends recorded once."""
+
+    def __init__(
+        self,
+        sweep: Any,
+        ids: list[str],
+        store: RunStore,
+        backend: Any,
+        on_progress: Callable[[dict[str, Any]], None],
+    ) -> None:
+        self.sweep, self.ids, self.store, self.backend = sweep, ids, store, backend
+        self.on_progress = on_progress
+        self.todo: deque[int] = deque(range(len(ids)))
+        self.inflight: set[int] = set()
+        self.received: dict[int, Outcome] = {}
+        self.unrecorded = set(range(len(ids)))  # whatever interrupts us, these end recorded
+        self.done = 0
+
+    def run(self, cancel: threading.Event) -> None:
+        while (self.todo or self.inflight) and not cancel.is_set():
+            while self.todo and len(self.inflight) < self.backend.slots:
+                key = self.todo[0]
+                self.inflight.add(key)  # before submit: a Ctrl-C in between still cancels it
+                self.todo.popleft()
+                self.backend.submit(key, self.sweep.runs[key].config)
+                self.store.update_run(self.ids[key], status="running", started=time.time())
+            self.received.update(self.backend.wait(0.2))
+            for key in list(self.received):
+                self.record(key, self.received[key])
+
+    def fail_all(self, message: str) -> None:
+        for key in range(len(self.ids)):
+            self.record(key, {"status": "failed", "message": message})
+
+    def record(self, key: int, outcome: Outcome) -> None:
+        from lrlab.train.sweep import record_outcome
+
+        run_id = self.ids[key]
+        status = record_outcome(self.store, run_id, outcome)
         if "started" in outcome:  # the worker's wall clock, not the replay's
-            store.update_run(ids[key], started=outcome["started"], finished=outcome["finished"])
-        inflight.discard(key)
-        received.pop(key, None)
-        unrecorded.discard(key)
-        done[0] += 1
-        run = store.get_run(ids[key]) or {}
-        run_def = sweep.runs[key]
-        on_progress(
+            self.store.update_run(run_id, started=outcome["started"], finished=outcome["finished"])
+        self.inflight.discard(key)
+        self.received.pop(key, None)
+        self.unrecorded.discard(key)
+        self.done += 1
+        run = self.store.get_run(run_id) or {}
+        run_def = self.sweep.runs[key]
+        self.on_progress(
             {
-                "done": done[0],
-                "total": len(ids),
-                "run_id": ids[key],
+                "done": self.done,
+                "total": len(self.ids),
+                "run_id": run_id,
                 "label": run_def.label,
                 "seed": run_def.seed,
                 "status": status,
@@ -317,52 +367,21 @@ def drive(
             }
         )
 
-    try:
-        backend.start([r.config for r in sweep.runs])
-    except Exception as exc:  # e.g. no Ray cluster at --address: every run says why
-        text = str(exc).strip().splitlines()
-        message = f"the {backend.name} backend could not start: " + (
-            text[0] if text else type(exc).__name__
-        )
-        for key in range(len(ids)):
-            record(key, {"status": "failed", "message": message})
-        backend.close()
-        return
-    try:
-        while (todo or inflight) and not cancel.is_set():
-            while todo and len(inflight) < backend.slots:
-                key = todo[0]
-                inflight.add(key)  # before submit: a Ctrl-C in between still cancels it
-                todo.popleft()
-                backend.submit(key, sweep.runs[key].config)
-                store.update_run(ids[key], status="running", started=time.time())
-            received.update(backend.wait(0.2))
-            for key in list(received):
-                record(key, received[key])
-    except KeyboardInterrupt:
-        cancel.set()
-    try:
-        if cancel.is_set():
-            _stop(backend, inflight, received, unrecorded, ids, store, record)
-    finally:
-        backend.close()
-
-
-def _stop(backend, inflight, received, unrecorded, ids, store, record) -> None:
-    """Cancel what runs, record what comes back, mark the rest: every run ends recorded."""
-    for key in list(received):
-        record(key, received[key])
-    if inflight:
-        backend.cancel()
-    deadline = time.monotonic() + CANCEL_GRACE_SECONDS
-    try:
-        while inflight and backend.outstanding() and time.monotonic() < deadline:
-            for key, outcome in backend.wait(0.2):
-                if key in inflight:
-                    record(key, outcome)
-    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, still mark every run
-        pass
-    for key in sorted(unrecorded):
-        ran = key in inflight
-        message = "cancelled while it ran" if ran else "the sweep was cancelled before it ran"
-        store.update_run(ids[key], status="cancelled", message=message, finished=time.time())
+    def stop(self) -> None:
+        """Cancel what runs, record what comes back, mark the rest: every run ends recorded."""
+        for key in list(self.received):
+            self.record(key, self.received[key])
+        if self.inflight:
+            self.backend.cancel()
+        deadline = time.monotonic() + CANCEL_GRACE_SECONDS
+        try:
+            while self.inflight and self.backend.outstanding() and time.monotonic() < deadline:
+                for key, outcome in self.backend.wait(0.2):
+                    if key in self.inflight:
+                        self.record(key, outcome)
+        except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, still mark every run
+            pass
+        for key in sorted(self.unrecorded):
+            ran = key in self.inflight
+            message = "cancelled while it ran" if ran else "the sweep was cancelled before it ran"
+            self.store.finish_run(self.ids[key], "cancelled", message)
