@@ -303,6 +303,7 @@ def test_an_edit_validates_the_schedule_once(at, validations):
     at.number_input(key="ex.opt.SGD.lr").set_value(0.2).run()
     no_exception(at)
     assert max(lr_traces(at)[0]["y"]) == pytest.approx(0.2)
-    assert len(validations) == 1, "\n=====\n".join(validations)  # the form's config, parsed once; chart, code, table share it
+    # the form's config, parsed once: the preset box, chart, code and table share it
+    assert len(validations) == 1, "\n=====\n".join(validations)
     at.toggle(key="ex.view.log_y").set_value(True).run()
     assert len(validations) == 2
