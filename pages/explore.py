@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from lrlab import ConfigError, Schedule, to_code
+from lrlab import ConfigError, Schedule, parse, to_code
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
 from lrlab.core.view import VIEW_DEFAULTS
 from lrlab.io.links import open_schedule, schedule_difference
@@ -84,8 +84,15 @@ elif f"{P}.optimizer" not in st.session_state:
 with st.sidebar:
     preset_slot = st.container()  # filled once the form says whether the preset was edited
     form = schedule_form(P, st.sidebar)
+# The form's schedule, parsed once: the preset box, the link check and the chart all use it.
+parsed, problem = None, form.errors[0] if form.errors else None
+if problem is None:
+    try:
+        parsed = parse(form.config, view=True)
+    except ConfigError as err:
+        problem = err
 base = st.session_state.get(f"{P}.preset_base")
-label = None if form.errors else preset_label(form.config, base)
+label = None if parsed is None else preset_label(parsed, base)
 if label is not None and label != base:
     st.session_state[f"{P}.preset"] = CUSTOM  # an edited preset is no longer that preset
 elif label == base and base is not None:
@@ -105,7 +112,7 @@ st.title("Explore a schedule")
 if link_error:
     st.error(link_error)
 if f"{P}.opened" in st.session_state:
-    difference = schedule_difference(form.config, st.session_state.pop(f"{P}.opened"))
+    difference = schedule_difference(parsed or form.config, st.session_state.pop(f"{P}.opened"))
     if difference:
         st.warning(
             f"The form cannot show this schedule exactly ({difference}): the chart shows "
@@ -123,13 +130,11 @@ teach = controls[2].selectbox(
     format_func=lambda k: TEACH[k] or "off",
     key=f"{P}.teach",
 )
-config = form.config
-config["view"].update(x_axis=x_axis, log_y=log_y)
-
-problem = form.errors[0] if form.errors else None
-if problem is None:
+if parsed is not None:
     try:
-        schedule, df = run_schedule(config)
+        schedule, df = run_schedule(
+            replace(parsed, view={**parsed.view, "x_axis": x_axis, "log_y": log_y})
+        )
         st.session_state[f"{P}.last_good"] = (schedule, df)
     except ConfigError as err:
         problem = err

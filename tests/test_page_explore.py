@@ -274,3 +274,35 @@ def test_a_picked_scheduler_fits_its_periods_to_the_run(at):
     assert at.number_input(key="ex.sch.CosineAnnealingLR.T_max").value == 10
     at.number_input(key="ex.sch.CosineAnnealingLR.T_max").set_value(40).run()
     assert at.number_input(key="ex.sch.CosineAnnealingLR.T_max").value == 40
+
+
+@pytest.fixture
+def validations(monkeypatch):
+    """Counts every validation of a schedule, whichever module calls it."""
+    import sys
+
+    from lrlab.core import config
+
+    calls, real = [], config.validate
+
+    def counting(*args, **kwargs):
+        import traceback
+
+        calls.append("".join(traceback.format_stack(limit=8)))
+        return real(*args, **kwargs)
+
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").startswith("lrlab") and (
+            getattr(module, "validate", None) is real
+        ):
+            monkeypatch.setattr(module, "validate", counting)
+    return calls
+
+
+def test_an_edit_validates_the_schedule_once(at, validations):
+    at.number_input(key="ex.opt.SGD.lr").set_value(0.2).run()
+    no_exception(at)
+    assert max(lr_traces(at)[0]["y"]) == pytest.approx(0.2)
+    assert len(validations) == 1, "\n=====\n".join(validations)  # the form's config, parsed once; chart, code, table share it
+    at.toggle(key="ex.view.log_y").set_value(True).run()
+    assert len(validations) == 2

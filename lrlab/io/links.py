@@ -11,11 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
-from lrlab.core.config import validate
 from lrlab.core.errors import ConfigError
 from lrlab.core.kinds import KINDS
 from lrlab.core.schedule import Schedule, parse
-from lrlab.core.view import with_view_steps
 
 SHOWN_VIEW_KEYS = ("epochs", "steps_per_epoch", "step_per")
 
@@ -81,11 +79,14 @@ def _kind(value: Any) -> str:
     return "a number" if isinstance(value, int | float) else f"a {type(value).__name__}"
 
 
-def schedule_difference(shown: Mapping[str, Any], wanted: Mapping[str, Any]) -> str | None:
+def schedule_difference(
+    shown: Mapping[str, Any] | Schedule, wanted: Mapping[str, Any] | Schedule
+) -> str | None:
     """The first setting in which ``shown`` runs differently from ``wanted``, or None.
 
     Both are compared with torch's defaults filled in, so a form that writes a default out
-    and a link that leaves it implicit are the same schedule.
+    and a link that leaves it implicit are the same schedule. A config is parsed over its view
+    first; a :class:`Schedule` (already parsed) is taken as is.
     """
     try:
         a, b = _canonical(shown), _canonical(wanted)
@@ -94,20 +95,20 @@ def schedule_difference(shown: Mapping[str, Any], wanted: Mapping[str, Any]) -> 
     return _first_difference(a, b, "")
 
 
-def _canonical(config: Mapping[str, Any]) -> dict[str, Any]:
-    cfg = validate(with_view_steps(config))
+def _canonical(config: Mapping[str, Any] | Schedule) -> dict[str, Any]:
+    schedule = config if isinstance(config, Schedule) else parse(config, view=True)
+    cfg, view = schedule.to_json(), schedule.view or {}
     groups = len(cfg["param_groups"])
     opt = dict(cfg["optimizer"])
     spec = OPTIMIZERS[opt["name"]]
     base = {p.name: opt.get(p.name, p.default) for p in spec.params}
-    view = with_view_steps(config)["view"]
     return {
         "optimizer": {"name": spec.name, **base},
         "param_groups": [{**base, **g} for g in cfg["param_groups"]],
         "scheduler": _canonical_scheduler(cfg["scheduler"], groups),
         "start_step": cfg.get("start_step", 0),
         "steps": cfg["steps"],
-        "view": {k: view[k] for k in SHOWN_VIEW_KEYS},
+        "view": {k: view.get(k) for k in SHOWN_VIEW_KEYS},
     }
 
 

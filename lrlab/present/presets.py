@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
+from lrlab.core.schedule import Schedule, parse
 from lrlab.io.links import schedule_difference
 
 _SGD = {"name": "SGD", "lr": 0.1, "momentum": 0.9, "weight_decay": 0.0001}
@@ -219,11 +221,18 @@ def preset(name: str) -> dict[str, Any]:
     return copy.deepcopy(PRESETS[name]["config"])
 
 
-def preset_label(config: dict[str, Any], name: str | None) -> str | None:
-    """What the preset box should say: the preset's name while ``config`` is that preset, else
+def preset_label(shown: Schedule, name: str | None) -> str | None:
+    """What the preset box should say: the preset's name while ``shown`` is that preset, else
     ``custom (edited from <name>)`` (None when there is no preset to name)."""
     if name not in PRESETS:
         return None
-    if schedule_difference(config, preset(name)) is None:
+    if schedule_difference(shown, _parsed_preset(name)) is None:
         return name
     return f"custom (edited from {name})"
+
+
+@functools.cache
+def _parsed_preset(name: str) -> Schedule:
+    """A preset parsed once per process: a page comparing against it on every rerun does not
+    validate it again (the Schedule is frozen and never modified)."""
+    return parse(preset(name), view=True)
