@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import plotly.graph_objects as go
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from timing import best_of  # bench/ is on sys.path when a bench runs as a script
+
 from lrlab import simulate
 from lrlab.core.view import VIEW_DEFAULTS
 from lrlab.present.compare_chart import compare_figure
@@ -30,15 +31,6 @@ def config(groups: int) -> dict:
     }
 
 
-def best(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=7)
@@ -47,15 +39,15 @@ def main() -> None:
     print(f"best of {args.repeats}, 10,000 steps, ms (ratio to a bare one-trace go.Figure)")
     df1 = simulate(config(1))
     y = df1["lr"].to_numpy()[:2000]
-    bare = best(lambda: go.Figure(go.Scatter(y=y)), args.repeats)
+    bare = best_of(lambda: go.Figure(go.Scatter(y=y)), args.repeats)
     print(f"{'bare go.Figure, 1 trace':<34}{bare * 1e3:>8.1f}")
     for groups in (1, 16):
         cfg = config(groups)
         df = simulate(cfg)
         marks = marks_for(cfg, df)
-        t_lr = best(lambda: lr_figure(df, view, marks=marks), args.repeats)  # noqa: B023
+        t_lr = best_of(lambda: lr_figure(df, view, marks=marks), args.repeats)  # noqa: B023
         items = [{"name": "a", "color": "#0072B2", "df": df, "view": view}]
-        t_cmp = best(lambda: compare_figure(items, momentum=True), args.repeats)  # noqa: B023
+        t_cmp = best_of(lambda: compare_figure(items, momentum=True), args.repeats)  # noqa: B023
         target = 100 if groups > 1 else 15
         for name, t in (("lr_figure", t_lr), ("compare_figure", t_cmp)):
             label = f"{name}, {groups} group(s)"

@@ -20,7 +20,6 @@ import argparse
 import math
 import subprocess
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -28,6 +27,8 @@ import torch
 from torch.optim import lr_scheduler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from timing import best_of  # bench/ is on sys.path when a bench runs as a script
+
 from lrlab import simulate
 from lrlab.core.expr import safe_lambda
 
@@ -81,15 +82,6 @@ def floor(name: str, kwargs: dict, steps: int) -> None:
     opt.step()
     for _ in range(steps):
         sched.step()
-
-
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def per_call(repeats: int) -> None:

@@ -109,3 +109,19 @@ def test_the_pages_export_is_what_the_cli_reads(tmp_path):
     df = simulate(exported)
     assert [float(r["lr"]) for r in rows] == df["lr"].tolist()
     assert [float(r["momentum"]) for r in rows] == df["momentum"].tolist()
+
+
+def test_training_options_offer_what_the_train_section_accepts():
+    """The CLIs' overrides come from TRAIN_PARAMS: a choice added there is offered here."""
+    from lrlab.cli import _parser
+    from lrlab.train.config import TRAIN_PARAMS
+
+    commands = _parser()._subparsers._group_actions[0].choices
+    params = {p.name: p for p in TRAIN_PARAMS}
+    for command in ("train", "find-lr"):
+        for action in commands[command]._actions:
+            key = action.dest
+            if action.option_strings and key in params and params[key].kind == "choice":
+                assert tuple(action.choices) == params[key].choices, (command, key)
+    args = _parser().parse_args(["train", "x.json", "--batch-size", "64", "--device", "cpu"])
+    assert (args.batch_size, args.device) == (64, "cpu")

@@ -13,23 +13,33 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from lrlab.train.config import TRAIN_PARAMS
+
 EXIT_RUN_FAILED = 1
 
 
 def add_train_command(sub: Any) -> None:
     p = sub.add_parser("train", help="train on CIFAR-10 or Digits with a schedule config")
     p.add_argument("config", help="run config JSON (a schedule plus a train section), or -")
-    p.add_argument("--dataset", choices=("cifar10", "digits"), help="override train.dataset")
-    p.add_argument("--model", choices=("lenet", "resnet"), help="override train.model")
-    p.add_argument("--epochs", type=int, help="override train.epochs")
-    p.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"), help="override device")
-    p.add_argument("--batch-size", type=int, help="override train.batch_size")
-    p.add_argument("--subset", type=int, help="override train.subset")
-    p.add_argument("--name", help="a name for the stored run")
+    add_training_options(p, ("dataset", "model", "epochs", "device", "batch_size", "subset"), "run")
+    p.set_defaults(run=run_train)
+
+
+def add_training_options(p: argparse.ArgumentParser, overrides: tuple[str, ...], what: str) -> None:
+    """``--<key>`` overrides of the train section (choices and types from TRAIN_PARAMS, so
+    the CLI offers what the page does), then the options every training command shares."""
+    params = {q.name: q for q in TRAIN_PARAMS}
+    for key in overrides:
+        q = params[key]
+        kind = {"choices": q.choices} if q.kind == "choice" else {"type": _TYPES[q.kind]}
+        p.add_argument(f"--{key.replace('_', '-')}", help=f"override train.{key}", **kind)
+    p.add_argument("--name", help=f"a name for the stored {what}")
     p.add_argument("--db", help="run database (default: $LRLAB_DB or the user data dir)")
     p.add_argument("--data-dir", help="dataset directory (default: $LRLAB_DATA_DIR or cache)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    p.set_defaults(run=run_train)
+
+
+_TYPES = {"int": int, "float": float}
 
 
 def run_train(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ import json
 import sys
 from typing import Any
 
+from lrlab.train.cli import add_training_options
 from lrlab.train.lrcurve import MAX_ITERS, MAX_REPEATS, METHODS, MODES
 
 EXIT_RUN_FAILED = 1
@@ -51,16 +52,9 @@ def add_find_lr_command(sub: Any) -> None:
     p.add_argument(
         "--method", choices=METHODS, default="valley", help="which method gives suggested_lr"
     )
-    p.add_argument("--dataset", choices=("cifar10", "digits"), help="override train.dataset")
-    p.add_argument("--model", choices=("lenet", "resnet"), help="override train.model")
-    p.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"), help="override device")
-    p.add_argument("--batch-size", type=int, help="override train.batch_size")
-    p.add_argument("--subset", type=int, help="override train.subset")
-    p.add_argument("--seed", type=int, help="override train.seed")
-    p.add_argument("--name", help="a name for the stored range test")
-    p.add_argument("--db", help="run database (default: $LRLAB_DB or the user data dir)")
-    p.add_argument("--data-dir", help="dataset directory (default: $LRLAB_DATA_DIR or cache)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_training_options(
+        p, ("dataset", "model", "device", "batch_size", "subset", "seed"), "range test"
+    )
     p.set_defaults(run=run_find_lr)
 
 
