@@ -113,6 +113,21 @@ def test_workers_times_threads_never_oversubscribes():
 accuracies = st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=12)
 
 
+def test_runs_still_going_are_pending_not_failed():
+    rows = [
+        {"label": "a", "status": s, "test_accuracy": acc}
+        for s, acc in [
+            ("completed", 0.9),
+            ("running", None),
+            ("queued", None),
+            ("diverged", 0.1),
+            ("cancelled", None),
+        ]
+    ]
+    (a,) = summarize(rows)
+    assert (a["n"], a["runs"], a["failed"], a["pending"]) == (1, 5, 2, 2)
+
+
 @settings(max_examples=200, deadline=None)
 @given(accuracies, st.integers(0, 3))
 def test_summary_matches_numpy_and_scipy(acc, n_failed):
@@ -328,3 +343,6 @@ def test_sweep_figure_draws_bands_intervals_and_lr_per_schedule():
     assert single.error_y.array is None  # one run: no interval
     assert fig.layout.yaxis3.range[0] >= 0 and fig.layout.yaxis3.range[1] <= 1
     assert [list(t.y) for t in fig.data if t.xaxis == "x4"] == [[0.1, 0.01], [0.05]]
+    diverged = summarize([{"label": "a", "status": "diverged", "test_accuracy": None}])
+    empty = sweep_figure(epoch_bands(epochs), diverged, lr, ["a"])
+    assert list(empty.layout.yaxis3.range) == [0, 1]  # no mean yet: 0..100%, not -100..400%

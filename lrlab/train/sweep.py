@@ -139,7 +139,9 @@ def t_quantile(q: float, df: int) -> float:
 
 def summarize(runs: Iterable[Mapping[str, Any]], labels: Iterable[str] = ()) -> list[dict]:
     """Per label: final test accuracy over its completed runs (mean, sample std, Student-t 95%
-    interval of the mean). Runs that did not complete count in ``runs``/``failed`` only.
+    interval of the mean). Runs that did not complete count in ``runs`` and either ``failed``
+    (they ended otherwise: diverged, failed, cancelled, interrupted) or ``pending`` (queued or
+    running: a live sweep's runs are not failures yet).
 
     ``labels`` fixes the order (others follow in order of appearance). A statistic that needs
     more runs than there are is None (std and interval need two)."""
@@ -155,6 +157,7 @@ def summarize(runs: Iterable[Mapping[str, Any]], labels: Iterable[str] = ()) -> 
             if r.get("status") == "completed" and r.get("test_accuracy") is not None
         ]
         n = len(acc)
+        ended = sum(r.get("status") in FINAL and r.get("status") != "completed" for r in group)
         mean = sum(acc) / n if n else None
         std = low = high = None
         if n >= 2:
@@ -166,7 +169,8 @@ def summarize(runs: Iterable[Mapping[str, Any]], labels: Iterable[str] = ()) -> 
                 "label": label,
                 "n": n,
                 "runs": len(group),
-                "failed": len(group) - n,
+                "failed": ended,
+                "pending": sum(r.get("status") not in FINAL for r in group),
                 "mean_test_accuracy": mean,
                 "std_test_accuracy": std,
                 "ci95_low": low,

@@ -141,7 +141,7 @@ def _lr_line(curve: pd.DataFrame, label: str, color: str) -> go.Scatter:
     )
 
 
-def _accuracy_range(summary: Sequence[Mapping[str, Any]]) -> list[float] | None:
+def _accuracy_range(summary: Sequence[Mapping[str, Any]]) -> list[float]:
     """The intervals' span, clipped to [0, 1]: with two seeds a Student-t interval can reach
     past 100%, which no accuracy can."""
     values = [
@@ -150,8 +150,8 @@ def _accuracy_range(summary: Sequence[Mapping[str, Any]]) -> list[float] | None:
         for v in (s["ci95_low"], s["ci95_high"], s["mean_test_accuracy"])
         if v is not None
     ]
-    if not values:
-        return None
+    if not values:  # nothing finished yet: the whole scale, not plotly's empty -1..4
+        return [0.0, 1.0]
     low, high = max(0.0, min(values)), min(1.0, max(values))
     pad = max(0.01, (high - low) * 0.1)
     return [max(0.0, low - pad), min(1.0, high + pad)]
