@@ -36,6 +36,9 @@ SUMMARY_COLUMNS = {
     "label": st.column_config.TextColumn("schedule"),
     "n": st.column_config.NumberColumn("completed", width="small"),
     "failed": st.column_config.NumberColumn("failed", width="small"),
+    "pending": st.column_config.NumberColumn(
+        "to go", width="small", help="Runs still queued or running."
+    ),
     "mean_test_accuracy": st.column_config.NumberColumn("mean acc", **PERCENT),
     "std_test_accuracy": st.column_config.NumberColumn("std", **PERCENT),
     "ci95_low": st.column_config.NumberColumn("95% CI from", **PERCENT),
@@ -139,28 +142,24 @@ def watch(sweep_id: str) -> None:
     live = jobs.running(sweep_id)
     if jobs.error(sweep_id):
         st.error(f"The sweep could not run: {jobs.error(sweep_id)}")
+    head = st.columns([4, 1])
+    if live:  # from the first redraw on, before its runs reach the store
+        head[1].button("Stop sweep", key=f"{P}.stop", on_click=jobs.cancel, args=(sweep_id,))
     if runs.empty:
         if live:
-            st.info("Starting the sweep's worker processes…")
+            head[0].info("Starting the sweep's worker processes…")
             st.session_state[f"{P}.was_live"] = True
         else:
             st.warning(f"No sweep {sweep_id} in the run store.")
         return
     final = runs["status"].isin(FINAL)
-    head = st.columns([4, 1])
     head[0].progress(
         float(final.mean()),
         text=f"{int(final.sum())}/{len(runs)} runs finished" + (" · running" if live else ""),
     )
-    if live:
-        head[1].button("Stop sweep", key=f"{P}.stop", on_click=jobs.cancel, args=(sweep_id,))
     report = sweep_report(store, sweep_id)
     epochs = sweep_epochs(store, sweep_id)
-    labels = list(dict.fromkeys(runs["label"]))
-    fig = sweep_figure(
-        epoch_bands(epochs), report["summary"], sweep_lr_curves(store, sweep_id), labels
-    )
-    st.plotly_chart(fig, width="stretch", key=f"{P}.chart")
+    chart(sweep_id, runs, report, epochs)
     table = runs[list(RUN_COLUMNS)]
     results(report, table)
     downloads(sweep_id, report, table, epochs)
@@ -168,6 +167,22 @@ def watch(sweep_id: str) -> None:
         st.session_state[f"{P}.was_live"] = True
     elif st.session_state.pop(f"{P}.was_live", False):
         st.rerun()  # it just ended: redraw once without the timer
+
+
+def chart(sweep_id: str, runs: pd.DataFrame, report: dict, epochs: pd.DataFrame) -> None:
+    """The four panels, once a run has recorded something to draw; a sweep's runs are written
+    to the store as they finish, so until then there is nothing but empty axes."""
+    if epochs.empty:
+        if runs["status"].isin(FINAL).all():
+            st.info("No run of this sweep recorded an epoch: there is nothing to chart.")
+        else:
+            st.info("Waiting for the first run to finish: the charts fill in as runs end.")
+        return
+    labels = list(dict.fromkeys(runs["label"]))
+    fig = sweep_figure(
+        epoch_bands(epochs), report["summary"], sweep_lr_curves(store, sweep_id), labels
+    )
+    st.plotly_chart(fig, width="stretch", key=f"{P}.chart")
 
 
 def results(report: dict, table: pd.DataFrame) -> None:
@@ -217,10 +232,12 @@ st.caption(
 )
 shown = st.query_params.get("sweep") or st.session_state.get(f"{P}.sweep")
 sweeps = list_sweeps(store)
+ids = sweeps["sweep_id"].tolist()
+if shown and shown not in ids and jobs.spec(shown) is not None:
+    ids.insert(0, shown)  # just started here: its process has not stored its runs yet
 with st.expander("New sweep", expanded=not shown):
     new_sweep()
-if len(sweeps):
-    ids = sweeps["sweep_id"].tolist()
+if ids:
     by_id = sweeps.set_index("sweep_id")
     if shown in ids:
         st.session_state[f"{P}.open"] = shown  # a link or a new sweep moves the box
@@ -232,6 +249,8 @@ if len(sweeps):
         format_func=lambda s: (
             f"{s} · {by_id.loc[s, 'labels']} schedules · "
             f"{by_id.loc[s, 'done']}/{by_id.loc[s, 'runs']} runs"
+            if s in by_id.index
+            else f"{s} · starting"
         ),
     )
     shown = shown if shown in ids else st.session_state[f"{P}.open"]

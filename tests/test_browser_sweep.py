@@ -50,3 +50,23 @@ def test_start_a_sweep_watch_it_and_reopen_it(server, page, app_db):
     wait_for_app(page)
     page.wait_for_function(f"() => ({INTERVALS})() === 2", timeout=60_000)
     assert f"Sweep {sweep_id}" in page.inner_text("body")
+
+    # a second sweep, started while the first is shown: the page switches to it, live
+    page.get_by_text("New sweep").click()  # the panel is folded while a sweep is shown
+    set_number(page, "seeds", 2)
+    set_number(page, "epochs", 2)
+    set_number(page, "subset", 300)
+    page.get_by_role("button", name="Start sweep").click()
+    page.wait_for_url(lambda url: "sweep=" in url and sweep_id not in url, timeout=30_000)
+    second = page.url.split("sweep=")[1].split("&")[0]
+    page.wait_for_function(
+        f"() => document.body.innerText.includes('Sweep {second} (live)')", timeout=30_000
+    )
+    page.get_by_role("button", name="Stop sweep").wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => document.body.innerText.includes('4/4 runs finished')", timeout=240_000
+    )
+    wait_for_app(page)
+    assert f"Sweep {second}" in page.inner_text("body") and second in list(
+        list_sweeps(store)["sweep_id"]
+    )

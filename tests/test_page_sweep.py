@@ -77,3 +77,79 @@ def test_a_sweep_that_cannot_run_says_why_and_starts_nothing(db):
     no_exception(at)
     assert "variants[0].scheduler.step_size" in at.error[0].value
     assert RunStore(db).list_runs().empty
+
+
+def stored_sweep(store: RunStore, seeds: int = 2) -> str:
+    """A sweep's queued rows in the store, as its driver writes them before anything trains."""
+    from lrlab.train.sweep import create_runs, new_sweep_id, parse_sweep
+
+    spec = {
+        "base": {"train": {"dataset": "digits", "epochs": 1, "subset": 128}},
+        "variants": [
+            {
+                "label": "a",
+                "optimizer": {"name": "SGD", "lr": 0.1},
+                "scheduler": {"name": "ExponentialLR", "gamma": 0.9},
+            }
+        ],
+        "seeds": list(range(seeds)),
+    }
+    sweep_id = new_sweep_id()
+    create_runs(store, parse_sweep(spec), sweep_id)
+    return sweep_id
+
+
+def test_starting_a_sweep_when_another_exists_shows_the_new_one_live(db):
+    older = stored_sweep(RunStore(db))
+    at = page("pages/sweep.py")
+    no_exception(at)
+    assert at.selectbox(key="sw.open").value == older
+    at.number_input(key="sw.seeds").set_value(1)
+    at.number_input(key="sw.train.epochs").set_value(1)
+    at.number_input(key="sw.train.subset").set_value(128)
+    at.button(key="sw.start").click().run()
+    no_exception(at)
+    new = at.session_state["sw.sweep"]
+    jobs = get_sweep_jobs(RunStore(db))
+    try:
+        assert new != older and at.query_params["sweep"] == new
+        box = at.selectbox(key="sw.open")
+        assert box.value == new  # listed, even before its process has stored its runs
+        assert [o.split(" · ")[0] for o in box.options] == [new, older]
+        assert at.subheader[0].value == f"Sweep {new} (live)"
+        assert at.button(key="sw.stop")  # it can be stopped from the first redraw on
+        at.run()  # a later rerun (the timer, a widget) keeps showing it
+        assert at.selectbox(key="sw.open").value == new
+        assert at.subheader[0].value.startswith(f"Sweep {new}")
+    finally:
+        jobs.cancel(new)
+        assert jobs.wait(new, timeout=300)
+
+
+def test_a_link_opens_its_sweep_and_the_box_switches_to_another(db):
+    store = RunStore(db)
+    first, second = stored_sweep(store), stored_sweep(store)
+    at = page("pages/sweep.py", sweep=first)
+    no_exception(at)
+    assert at.selectbox(key="sw.open").value == first
+    assert at.subheader[0].value == f"Sweep {first}"
+    at.selectbox(key="sw.open").select(second).run()
+    assert at.subheader[0].value == f"Sweep {second}"
+
+
+def test_a_sweep_with_no_finished_run_counts_no_failure_and_waits_honestly(db):
+    store = RunStore(db)
+    sweep_id = stored_sweep(store, seeds=3)
+    first = sweep_runs(store, sweep_id)["id"].iloc[0]
+    store.update_run(first, status="running")
+    at = page("pages/sweep.py", sweep=sweep_id)
+    no_exception(at)
+    summary = at.dataframe[0].value
+    assert list(summary["failed"]) == [0] and list(summary["n"]) == [0]
+    assert list(summary["pending"]) == [3]  # one running, two queued
+    assert not at.get("plotly_chart")  # no empty axes spanning -100%..400%
+    assert any("waiting for the first run to finish" in i.value.lower() for i in at.info)
+    store.finish_run(first, "diverged", "loss is nan")
+    at.run()
+    summary = at.dataframe[0].value
+    assert list(summary["failed"]) == [1] and list(summary["pending"]) == [2]
