@@ -252,8 +252,9 @@ with right:
         if designed and designed != train["epochs"]:
             st.caption(
                 f"This schedule was set up for {designed} epochs; here it trains for "
-                f"{train['epochs']}, so periods such as T_max or milestones keep their "
-                "values and may fall outside the run."
+                f"{train['epochs']}, so periods such as T_max, milestones or one-cycle's "
+                "total_steps keep their values and may end before or after the run: check "
+                "the planned curve."
             )
         try:
             parsed = parse_run(run_config)  # the one validation; submit takes this value
