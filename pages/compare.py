@@ -150,7 +150,12 @@ with st.sidebar:
         format_func=NORMALIZE.get,
         help="Divide each curve by its first lr, or by its peak (a warmup starts tiny).",
     )
-    momentum = st.toggle("show momentum", key=f"{P}.momentum")
+    momentum = st.toggle(
+        "show momentum",
+        key=f"{P}.momentum",
+        disabled=layout == "grid",
+        help="A momentum panel under the overlaid schedules (not in small multiples).",
+    )
     st.divider()
     st.subheader("Add a schedule")
     st.selectbox("from", ["Current Explore schedule", *PRESETS], key=f"{P}.source")
@@ -224,7 +229,11 @@ chart_col.dataframe(
     summary,
     hide_index=True,
     width="stretch",
-    column_config={c: st.column_config.NumberColumn(format="%.4g") for c in summary.columns[1:4]},
+    placeholder="—",  # a curve that never falls below 10% of its peak, or never differs
+    column_config={
+        "schedule": st.column_config.TextColumn("schedule", pinned=True),  # stays in view
+        **{c: st.column_config.NumberColumn(format="%.4g") for c in summary.columns[1:4]},
+    },
 )
 st.session_state[f"{P}.view"] = {
     "epochs": epochs,

@@ -26,6 +26,7 @@ ensure_navigation()
 
 P = "ex"
 TABLE_ROWS = 5_000
+PLURAL = {"epoch": "epochs", "batch": "batches"}
 TEACH = {
     "off": "",
     "order": "scheduler.step() before optimizer.step()",
@@ -177,7 +178,7 @@ try:
         ghost_name = f"stepped per {other}"
         lesson = (
             f"The same settings stepped per {other} (dashed): periods counted in "
-            f"{view['step_per']}s become {other}s, so the schedule runs "
+            f"{PLURAL[view['step_per']]} become {PLURAL[other]}, so the schedule runs "
             f"{'far faster' if other == 'batch' else 'far slower'} than intended."
         )
     elif teach == "get_lr":

@@ -139,6 +139,17 @@ def started_here() -> list[str]:
     return st.session_state.setdefault(f"{P}.started", [])
 
 
+def same_run_live(config: dict) -> str | None:
+    """The id of a live run this session started with exactly ``config``, if any."""
+    mine = set(started_here())
+    for job in jobs.active():
+        if job.run_id in mine and job.kind == "train":
+            run = store.get_run(job.run_id)
+            if run is not None and run["config"] == config:
+                return job.run_id
+    return None
+
+
 def current_run() -> tuple[dict | None, bool]:
     """The run this page shows, and whether only to watch it (another session's job)."""
     run_id, watch_only = shown_run(
@@ -232,6 +243,7 @@ with left:
     schedule = range_test.patched(schedule, schedule_name)  # a suggestion put in below
     train = settings(schedule)
 run_config = None
+parsed = None  # the run config, parsed once below
 with right:
     if schedule:
         run_config = {k: v for k, v in schedule.items() if k not in ("view", "steps", "name")}
@@ -240,8 +252,9 @@ with right:
         if designed and designed != train["epochs"]:
             st.caption(
                 f"This schedule was set up for {designed} epochs; here it trains for "
-                f"{train['epochs']}, so periods such as T_max or milestones keep their "
-                "values and may fall outside the run."
+                f"{train['epochs']}, so periods such as T_max, milestones or one-cycle's "
+                "total_steps keep their values and may end before or after the run: check "
+                "the planned curve."
             )
         try:
             parsed = parse_run(run_config)  # the one validation; submit takes this value
@@ -273,12 +286,15 @@ with right:
             run_config = None
     name = st.text_input("run name (optional)", key=f"{P}.name", max_chars=80)
     busy = [j for j in jobs.active() if j.status == "running"]
-    if busy:
+    same = parsed is not None and same_run_live(parsed.to_json())
+    if same:  # a second click would train the very same run again
+        st.caption(f"This run is already training (`{same}`): change a setting to queue another.")
+    elif busy:
         st.caption(f"A job is running (`{busy[0].run_id}`); a new one waits in the queue.")
     if st.button(
         "Start training",
         type="primary",
-        disabled=run_config is None,
+        disabled=run_config is None or bool(same),
         key=f"{P}.start",
         width="stretch",
     ):

@@ -126,6 +126,7 @@ def test_stop_shows_the_real_state_and_only_the_owner_may_stop(app):
     assert owner.get_by_text("epochs done").is_visible()
     assert owner.get_by_text("(live)").count() == 0
     assert owner.get_by_text("A job is running").count() == 0
+    assert owner.get_by_text("already training").count() == 0
     assert owner.get_by_role("button", name="Stop").count() == 0
     banner = owner.get_by_text("epochs done").bounding_box()
     chart = owner.locator(".js-plotly-plot").last.bounding_box()

@@ -132,7 +132,7 @@ def test_a_broken_link_says_so_and_shows_the_default(at):
     ("mode", "words"),
     [
         ("order", "Detected call of `lr_scheduler.step()` before `optimizer.step()`"),
-        ("stepping", "stepped per batch"),
+        ("stepping", "epochs become batches"),
         ("get_lr", "get_last_lr()"),
     ],
 )

@@ -46,6 +46,7 @@ def test_find_a_learning_rate_and_use_it_as_max_lr(db):
 
     # The starter schedule is one-cycle: "use as max_lr" sets its max_lr, and the planned
     # curve peaks there.
+    assert not [b for b in at.button if b.key == "tr.rt.use_lr"]  # its lr would do nothing
     at.button(key="tr.rt.use_peak").click().run()
     no_exception(at)
     assert any(f"max_lr set to {lr:.3g}" in i.value for i in at.info)

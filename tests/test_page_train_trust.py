@@ -68,15 +68,17 @@ def test_after_stop_the_panel_says_cancelled_at_its_top(db):
     jobs = get_manager(db)
     assert at.subheader[-1].value == "Run"
     deadline = time.time() + 30
-    while not any("A job is running" in c.value for c in at.caption):
+    while not any("already training" in c.value for c in at.caption):
         assert time.time() < deadline
         at.run()
+    assert at.button(key="tr.start").disabled  # a second click would train it twice
     at.button(key="tr.stop").click().run()
     assert jobs.wait(run_id, timeout=60)
     at.run()
     no_exception(at)
     assert jobs.store.get_run(run_id)["status"] == "cancelled"
-    assert not any("A job is running" in c.value for c in at.caption)
+    assert not any("already training" in c.value for c in at.caption)
+    assert not at.button(key="tr.start").disabled
     assert not any("live" in s.value for s in at.subheader)
     assert at.warning[0].value.startswith("Cancelled at step")  # the panel's first message
     assert "tr.stop" not in [b.key for b in at.button]

@@ -69,6 +69,8 @@ def test_a_run_config_opens_as_the_run_it_describes():
         (_file({**SCHEDULE, "scheduler": {"name": "NoSuchLR"}}), "NoSuchLR"),
         # Validation passes, torch refuses when it builds the scheduler (LambdaLR at epoch 0).
         (_file({**SCHEDULE, "scheduler": {"name": "LambdaLR", "lr_lambda": "1 / epoch"}}), "zero"),
+        # torch builds it and fails at the first step (modulo by step_size 0)
+        (_file({**SCHEDULE, "scheduler": {"name": "StepLR", "step_size": 0}}), "at step 1"),
         (_file({**RUN, "train": {"epochs": 0}}), "train.epochs"),
         (_file({**RUN, "train": [1]}), "train"),
         (_file({**RUN, "train": {"gpu": 1}}), "train.gpu"),

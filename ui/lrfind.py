@@ -79,10 +79,13 @@ def section(jobs: JobManager, run_config: dict | None, schedule_name: str) -> No
         return
     live = run["status"] in LIVE
     every = REFRESH_SECONDS if live else None
-    st.fragment(run_every=every)(watch)(jobs, run_id, schedule_name, live)
+    peak_field = peak_target(run_config) if run_config else "lr"
+    st.fragment(run_every=every)(watch)(jobs, run_id, schedule_name, peak_field, live)
 
 
-def watch(jobs: JobManager, run_id: str, schedule_name: str, live_at_render: bool) -> None:
+def watch(
+    jobs: JobManager, run_id: str, schedule_name: str, peak_field: str, live_at_render: bool
+) -> None:
     run = jobs.store.get_run(run_id)
     job = jobs.job(run_id)
     status = job.status if job else run["status"]
@@ -99,7 +102,7 @@ def watch(jobs: JobManager, run_id: str, schedule_name: str, live_at_render: boo
     if status == "failed" or (status == "cancelled" and not result.get("suggested_lr")):
         st.error(f"The range test {status}: {run['message']}")
     if result.get("suggested_lr"):
-        suggestion(result, schedule_name)
+        suggestion(result, schedule_name, peak_field)
 
 
 def running(jobs: JobManager, run: dict, job: Job | None, status: str) -> None:
@@ -117,8 +120,8 @@ def running(jobs: JobManager, run: dict, job: Job | None, status: str) -> None:
         head[1].button("Stop", key=f"{P}.stop", on_click=jobs.cancel, args=(run["id"],))
 
 
-def suggestion(result: dict, schedule_name: str) -> None:
-    """The suggested lr, and buttons that put it into the page's schedule."""
+def suggestion(result: dict, schedule_name: str, peak_field: str) -> None:
+    """The suggested lr, and a button that puts it into the page's schedule."""
     lr = result["suggested_lr"]
     spread = result.get("suggested_lr_spread") or {}
     extra = (
@@ -127,17 +130,16 @@ def suggestion(result: dict, schedule_name: str) -> None:
         else ""
     )
     st.success(f"Suggested learning rate: **{lr:.3g}**{extra}.")
-    cols = st.columns(2)
-    for col, target, label, tip in (
-        (cols[0], "lr", "use as lr", "Sets the optimizer's lr"),
-        (
-            cols[1],
+    # One button, for the setting that applies: OneCycleLR and CyclicLR set the rate from
+    # max_lr (the optimizer's lr would change nothing); the others peak at the optimizer's lr.
+    if peak_field == "max_lr":
+        target, label, tip = (
             "peak",
             "use as max_lr",
-            "Sets one-cycle's max_lr, warmup + cosine's peak (the optimizer lr), "
-            "otherwise the optimizer's lr",
-        ),
-    ):
-        if col.button(label, key=f"{P}.use_{target}", help=tip):
-            st.session_state[PATCH] = {"lr": lr, "target": target, "schedule": schedule_name}
-            st.rerun()  # the whole page: the schedule above changes
+            f"{schedule_name} sets the rate from max_lr, so that is where the suggestion goes",
+        )
+    else:
+        target, label, tip = "lr", "use as lr", "Sets the optimizer's lr (the schedule's peak)"
+    if st.button(label, key=f"{P}.use_{target}", help=tip):
+        st.session_state[PATCH] = {"lr": lr, "target": target, "schedule": schedule_name}
+        st.rerun()  # the whole page: the schedule above changes

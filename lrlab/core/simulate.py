@@ -76,15 +76,6 @@ def _notes(lr: np.ndarray, messages: list[str], start: int) -> list[str]:
     return list(dict.fromkeys(notes))
 
 
-def check_builds(schedule: Schedule) -> None:
-    """Build the schedule's torch optimizer and scheduler once: raises ConfigError for what
-    validation cannot see but torch refuses (an upload is checked so before it is shown)."""
-    params = _params(schedule)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        build_scheduler(schedule.scheduler, build_optimizer(schedule, params))
-
-
 def _params(schedule: Schedule) -> list[list[torch.Tensor]]:
     # One 2-D tensor per group suits every optimizer (Muon takes matrices only).
     return [[torch.zeros(1, 1, requires_grad=True)] for _ in schedule.param_groups]

@@ -13,7 +13,7 @@ import pandas as pd
 from lrlab.core.config import MAX_STEPS
 from lrlab.core.errors import ConfigError
 from lrlab.core.schedule import Schedule
-from lrlab.core.simulate import check_builds
+from lrlab.core.simulate import simulate
 from lrlab.io.jsontext import loads
 from lrlab.io.links import parse_opened
 from lrlab.train.config import RunConfig, parse_run
@@ -54,13 +54,14 @@ def read_config_json(data: bytes) -> dict[str, Any]:
 def open_upload(data: bytes) -> tuple[dict[str, Any], Schedule | RunConfig]:
     """An uploaded schedule or run config, parsed once: the file's config as it is, and a
     :class:`Schedule` over its view, or for a run config (one with a ``train`` section) the
-    :class:`RunConfig` it describes. Its optimizer and scheduler are built on torch once, so
-    a file torch would refuse is refused before any widget changes. Raises
-    :class:`ConfigError` with a one-line message."""
+    :class:`RunConfig` it describes. Its schedule is stepped on torch once (an upload is a
+    single event, and a 200k-step curve takes well under a second), so a file torch refuses
+    while building *or stepping* it (StepLR's step_size 0) is refused before any widget
+    changes. Raises :class:`ConfigError` with a one-line message."""
     config = read_config_json(data)
     try:
         parsed = parse_run(config) if "train" in config else parse_opened(config)
-        check_builds(parsed if isinstance(parsed, Schedule) else parsed.schedule)
+        simulate(parsed if isinstance(parsed, Schedule) else parsed.schedule)
     except ConfigError as err:
         raise ConfigError("", str(err)) from None
     except RecursionError:
