@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_runner import lrlab_process
 
 from lrlab.train.jobs import JobManager
 from lrlab.train.slots import SlotWaitCancelled, busy_slots, device_slot, slot_count
@@ -136,13 +137,13 @@ def test_concurrent_cli_runs_take_turns(tmp_path):
     config = tmp_path / "run.json"
     config.write_text(json.dumps(digits()))
     procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "lrlab", "train", config, "--db", db, "--no-progress"],
-            cwd=ROOT,
+        lrlab_process(
+            "train",
+            config,
+            "--db",
+            db,
+            "--no-progress",
             env=env(LRLAB_LOCK_DIR=str(tmp_path / "locks")),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
         )
         for _ in range(3)
     ]
@@ -168,16 +169,16 @@ def held_databases(tmp_path):
     return stack, a / "runs.sqlite", release_a, default / "runs.sqlite"
 
 
-def cli(tmp_path, default_db, *args):
+def cli(default_db, *args):
     """``python -m lrlab ARGS`` with no $LRLAB_LOCK_DIR: its slots follow its database."""
     cli_env = {k: v for k, v in env(LRLAB_DB=str(default_db)).items() if k != "LRLAB_LOCK_DIR"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "lrlab", *map(str, args)],
-        cwd=ROOT,
-        env=cli_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    return lrlab_process(*args, env=cli_env)
+
+
+def find_lr(tmp_path, default_db, db):
+    """A 10-step range test on Digits into ``db``."""
+    return cli(
+        default_db, "find-lr", range_test_file(tmp_path), "--iters", 10, "--db", db, "--no-progress"
     )
 
 
@@ -199,19 +200,8 @@ def sweep_file(tmp_path):
 def test_find_lr_and_sweep_on_another_database_do_not_wait(tmp_path):
     stack, _db_a, _release_a, default = held_databases(tmp_path)
     with stack:
-        find = cli(
-            tmp_path,
-            default,
-            "find-lr",
-            range_test_file(tmp_path),
-            "--iters",
-            10,
-            "--db",
-            tmp_path / "b" / "runs.sqlite",
-            "--no-progress",
-        )
+        find = find_lr(tmp_path, default, tmp_path / "b" / "runs.sqlite")
         sweep = cli(
-            tmp_path,
             default,
             "sweep",
             sweep_file(tmp_path),
@@ -231,17 +221,7 @@ def test_find_lr_and_sweep_on_another_database_do_not_wait(tmp_path):
 def test_find_lr_waits_for_a_run_of_its_database(tmp_path):
     stack, db_a, release_a, default = held_databases(tmp_path)
     with stack:
-        find = cli(
-            tmp_path,
-            default,
-            "find-lr",
-            range_test_file(tmp_path),
-            "--iters",
-            10,
-            "--db",
-            db_a,
-            "--no-progress",
-        )
+        find = find_lr(tmp_path, default, db_a)
         lines = []
         while not lines or "waiting for the cpu device" not in lines[-1]:
             lines.append(find.stderr.readline())
@@ -258,7 +238,7 @@ def test_find_lr_waits_for_a_run_of_its_database(tmp_path):
 def test_sweep_workers_wait_for_a_run_of_its_database(tmp_path):
     stack, db_a, release_a, default = held_databases(tmp_path)
     with stack:
-        sweep = cli(tmp_path, default, "sweep", sweep_file(tmp_path), "--workers", 1, "--db", db_a)
+        sweep = cli(default, "sweep", sweep_file(tmp_path), "--workers", 1, "--db", db_a)
         deadline = time.monotonic() + 120
         while not db_a.exists() or RunStore(db_a).list_runs()["status"].tolist() != ["running"]:
             assert time.monotonic() < deadline and sweep.poll() is None, sweep.stderr.read()
