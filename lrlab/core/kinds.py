@@ -278,14 +278,14 @@ def _step_or_range_text(text: str, path: str) -> Any:
 
 
 # -- the table ---------------------------------------------------------------------------------
-Check = Callable[[Any, Param, str, Context, Mapping[str, Any]], Any]
+ValueCheck = Callable[[Any, Param, str, Context, Mapping[str, Any]], Any]
 
 
 @dataclass(frozen=True)
 class KindRule:
     """Everything lrlab does with a value of one kind."""
 
-    check: Check  # (value, param, field, context, siblings checked so far) -> normalised
+    check: ValueCheck  # (value, param, field, context, siblings checked so far) -> normalised
     widget: str  # the form's editor for it (ui/form.py keeps one per name)
     to_torch: Callable[[Any, str, Any], Any] = _as_is  # (value, field, build a child) -> arg
     to_code: Callable[[Any, Any], str] = _repr  # (value, write a child) -> Python source
