@@ -8,6 +8,7 @@ import streamlit as st
 
 from lrlab import ConfigError, Schedule, parse, to_code
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
+from lrlab.core.steps import restepped
 from lrlab.core.view import VIEW_DEFAULTS
 from lrlab.io.links import open_schedule, schedule_difference
 from lrlab.present.compare import curves_table
@@ -171,9 +172,7 @@ try:
         ghost_view = {**view, "step_per": other}
         ghost_cfg = {**cfg, "view": ghost_view}
         if cfg.get("start_step"):  # the same moment of the run, counted in the other unit
-            spe = view["steps_per_epoch"]
-            start = cfg["start_step"]
-            ghost_cfg["start_step"] = start * spe if other == "batch" else start // spe
+            ghost_cfg["start_step"] = restepped(cfg["start_step"], view["steps_per_epoch"], other)
         _, ghost = run_schedule(ghost_cfg)
         ghost_name = f"stepped per {other}"
         lesson = (

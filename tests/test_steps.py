@@ -1,6 +1,8 @@
 """Steps and stepping: one home for epochs x batches and for how a schedule is stepped."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lrlab.core.steps import (
     batches_per_epoch,
@@ -79,3 +81,12 @@ def test_a_run_s_steps_and_its_view_agree(scheduler, train, steps):
     assert run.schedule.steps == steps
     view = run.view
     assert scheduler_steps(view["epochs"], view["steps_per_epoch"], view["step_per"]) == steps
+
+
+@given(st.integers(0, 10_000), st.integers(1, 500))
+def test_restepping_keeps_the_moment_of_the_run(step, batches):
+    from lrlab.core.steps import restepped
+
+    per_batch = restepped(step, batches, "batch")  # an epoch count as batches
+    assert per_batch == step * batches and restepped(per_batch, batches, "epoch") == step
+    assert restepped(per_batch + batches - 1, batches, "epoch") == step  # within that epoch

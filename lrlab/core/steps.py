@@ -63,6 +63,12 @@ def batches_per_step(batches: int, step_per: str) -> int:
     return batches if step_per == "epoch" else 1
 
 
+def restepped(step: int, batches: int, step_per: str) -> int:
+    """The scheduler step at the same moment of a run stepped per ``step_per`` instead: the
+    start of the epoch a per-batch ``step`` falls in, or an epoch's first batch."""
+    return step * batches if step_per == "batch" else step // batches
+
+
 # -- where a step falls --------------------------------------------------------------------
 def step_positions(
     steps: np.ndarray | pd.Series | list[int], batches: int, step_per: str, unit: str
