@@ -11,7 +11,7 @@ run: $(VENV)/.runtime  ## install and start the app on its defaults
 test: $(VENV)/.dev browser  ## install what the tests need and run the whole suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import math
 import statistics
 import sys
 import time
@@ -25,14 +26,18 @@ import matplotlib
 
 matplotlib.use("Agg")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import numpy as np
 import torch
 
+from lrlab.rangetest.curve import ramp, steepest, suggestions
+from lrlab.rangetest.run import epoch_batches, find_lr, range_config, range_test_on
 from lrlab.train.engine import train
-from lrlab.train.lrcurve import ramp, steepest, suggestions
-from lrlab.train.lrfind import epoch_batches, find_lr, range_config, range_test_on
 from lrlab.train.setup import prepare
 
 ITERS = 100
+
+
+BATCH = {"size": 64}
 
 
 def config(seed: int = 0, epochs: int = 4) -> dict:
@@ -42,7 +47,7 @@ def config(seed: int = 0, epochs: int = 4) -> dict:
         "train": {
             "dataset": "digits",
             "model": "lenet",
-            "batch_size": 64,
+            "batch_size": BATCH["size"],
             "device": "cpu",
             "seed": seed,
             "epochs": epochs,
@@ -100,12 +105,24 @@ def accuracy(max_lr: float, seed: int, epochs: int) -> float:
     return result.test_accuracy if result.status == "completed" else float("nan")
 
 
-def methods_over_seeds(seeds: int, epochs: int, grid: list[float]) -> None:
+def candidates(res: dict) -> dict[str, float | None]:
+    """Each method's suggestion, plus candidate rules measured before choosing a default:
+    the lr at the minimum divided by 3 and by 5 (fastai's rule with other factors)."""
+    out = dict(res["suggestions"])
+    lrs, sm = res["lrs"], [math.inf if v is None else v for v in res["smoothed_losses"]]
+    lrs, sm = lrs[ITERS // 10 : len(sm) - 5], sm[ITERS // 10 : len(sm) - 5]
+    if sm:
+        at_min = lrs[int(np.argmin(sm))]
+        out["min/3"], out["min/5"] = at_min / 3, at_min / 5
+    return out
+
+
+def methods_over_seeds(seeds: int, epochs: int, grid: list[float], extra: bool) -> None:
     print(f"\none-cycle, {epochs} epochs, at each method's suggestion (Digits/LeNet, SGD 0.9)")
     rows: dict[str, list[tuple[float, float]]] = {}
     for seed in range(seeds):
         res = find_lr(config(seed), {"iters": ITERS}).summary()
-        for method, lr in res["suggestions"].items():
+        for method, lr in (candidates(res) if extra else res["suggestions"]).items():
             acc = accuracy(lr, seed, epochs)
             rows.setdefault(method, []).append((lr, acc))
             print(f"  seed {seed} {method:9s} max_lr {lr:.3g}: test acc {acc:.3f}", flush=True)
@@ -116,9 +133,66 @@ def methods_over_seeds(seeds: int, epochs: int, grid: list[float]) -> None:
             f"(range {min(lrs):.3g}-{max(lrs):.3g}), mean acc {statistics.mean(accs):.3f}, "
             f"min acc {min(accs):.3f}"
         )
-    print(f"\nreference grid, seed 0, {epochs} epochs")
+    print(f"\nreference grid, {epochs} epochs")
     for lr in grid:
-        print(f"  max_lr {lr:g}: test acc {accuracy(lr, 0, epochs):.3f}", flush=True)
+        accs = [accuracy(lr, seed, epochs) for seed in range(seeds)]
+        each = " ".join(f"{a:.3f}" for a in accs)
+        print(
+            f"  max_lr {lr:g}: test acc {each}; mean {statistics.mean(accs):.3f}, "
+            f"min {min(accs):.3f}",
+            flush=True,
+        )
+
+
+# Which setting decides whether one-cycle for 4 epochs at find-lr's default suggestion reaches
+# 95% on Digits/LeNet (issue #18, item 2): each row changes one thing from the example config.
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "train_digits.json"
+SETTINGS = {
+    "example (batch 64, nesterov)": {},
+    "example, batch 128 (the old default)": {"train": {"batch_size": 128}},
+    "example, batch 32": {"train": {"batch_size": 32}},
+    "example, no nesterov (bench)": {"optimizer": {"nesterov": False}},
+    "example, no augmentation": {"train": {"augment": False}},
+    "example, weight decay 0": {"optimizer": {"weight_decay": 0.0}},
+    "example, batch 32, no nesterov": {
+        "optimizer": {"nesterov": False},
+        "train": {"batch_size": 32},
+    },
+}
+
+
+def setting_config(change: dict, seed: int, epochs: int) -> dict:
+    import json
+
+    cfg = json.loads(EXAMPLE.read_text())
+    for section, values in change.items():
+        cfg[section] = {**cfg[section], **values}
+    cfg["train"] = {**cfg["train"], "seed": seed, "epochs": epochs}
+    return cfg
+
+
+def settings_matrix(seeds: int, epochs: int, grid: list[float], rows: str = "") -> None:
+    """Per setting: find-lr's default suggestion (its CLI defaults: 100 steps, 1e-7..10),
+    one-cycle for ``epochs`` at it, and at a few fixed max_lr values; test accuracy per seed."""
+    print(f"\none-cycle, {epochs} epochs: find-lr's default suggestion and fixed max_lr")
+    picked = [int(i) for i in rows.split(",") if i] or range(len(SETTINGS))
+    for name, change in [list(SETTINGS.items())[i] for i in picked]:
+        accs, lrs, fixed = [], [], {lr: [] for lr in grid}
+        for seed in range(seeds):
+            cfg = setting_config(change, seed, epochs)
+            lr = find_lr(cfg, {"iters": ITERS}).summary()["suggested_lr"]
+            for max_lr, out in [(lr, accs), *((g, fixed[g]) for g in grid)]:
+                run = {**cfg, "scheduler": {"name": "OneCycleLR", "max_lr": max_lr}}
+                result = train(run)
+                out.append(result.test_accuracy if result.status == "completed" else math.nan)
+            lrs.append(lr)
+        grid_text = ", ".join(f"{g:g}: {statistics.mean(v):.3f}" for g, v in fixed.items())
+        print(
+            f"  {name:36s} suggested {'/'.join(f'{v:.3g}' for v in lrs)} -> acc "
+            f"{' '.join(f'{a:.3f}' for a in accs)} (mean {statistics.mean(accs):.3f}); "
+            f"fixed max_lr mean {grid_text}",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -127,11 +201,20 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--grid", default="0.003,0.01,0.03,0.1,0.3,1")
     ap.add_argument("--skip-compare", action="store_true")
+    ap.add_argument("--candidates", action="store_true", help="also min/3 and min/5")
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--settings", action="store_true", help="the example config, one change a row")
+    ap.add_argument("--rows", default="", help="with --settings: only these rows (0,2)")
     args = ap.parse_args()
+    BATCH["size"] = args.batch_size
     torch.set_num_threads(1)  # the machine is shared; ratios, not absolute times
     if not args.skip_compare:
         versus_torch_lr_finder()
-    methods_over_seeds(args.seeds, args.epochs, [float(v) for v in args.grid.split(",")])
+    grid = [float(v) for v in args.grid.split(",") if v]
+    if args.settings:
+        settings_matrix(args.seeds, args.epochs, grid, args.rows)
+        return
+    methods_over_seeds(args.seeds, args.epochs, grid, args.candidates)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ Compare (issue 11): 8 schedules of 10k steps; the rerun after editing one schedu
   simulate.
 First visit (issue 11): a fresh `python serve.py` server; once its warm-up has finished, the
   first Explore visit's time to chart against a later (warm) visit in a new tab (target 1.5x).
-Run: .venv/bin/python bench/render.py [--no-browser]
+Path panel (issue 19): Explore's cold and warm rerun with the "what it does" panel switched
+  on (its default problem, the path and its ghost), against the same reruns with it off;
+  minimum and median of the repeats.
+Run: .venv/bin/python bench/render.py [--no-browser] [--only compare|first-visit|path]
 """
 
 from __future__ import annotations
@@ -70,6 +73,37 @@ def server_side(steps: int, repeats: int) -> tuple[float, float, float]:
     assert not at.exception, at.exception
     del lr
     return t_sim, statistics.median(cold), statistics.median(warm)
+
+
+def path_panel(steps: int, repeats: int) -> list[tuple[str, list[float], list[float]]]:
+    """(panel, cold reruns, warm reruns) with the path panel off and on, in seconds."""
+    out = []
+    for on in (False, True):
+        at = AppTest.from_file(str(ROOT / "pages" / "explore.py"), default_timeout=120)
+        at.query_params["c"] = encode(config(steps))
+        at.run()
+        at.toggle(key="ex.path.on").set_value(on).run()
+        cold, warm = [], []
+        for i in range(repeats):
+            at.number_input(key="ex.opt.SGD.lr").set_value(0.002 + 0.0001 * i)
+            cold.append(timed(at.run))
+            at.toggle(key="ex.view.log_y").set_value(i % 2 == 0)
+            warm.append(timed(at.run))
+        assert not at.exception, at.exception
+        out.append(("on" if on else "off", cold, warm))
+    return out
+
+
+def report_path(repeats: int) -> None:
+    print(f"Explore rerun with the path panel, {repeats} repeats; seconds, min / median")
+    print(f"load average: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    print(f"{'steps':>8}{'panel':>7}{'cold min':>10}{'median':>8}{'warm min':>10}{'median':>8}")
+    for steps in (1_000, 10_000):
+        for panel, cold, warm in path_panel(steps, repeats):
+            print(
+                f"{steps:>8}{panel:>7}{min(cold):>10.3f}{statistics.median(cold):>8.3f}"
+                f"{min(warm):>10.3f}{statistics.median(warm):>8.3f}"
+            )
 
 
 def compare_state(steps: int = 10_000, count: int = 8) -> dict:
@@ -198,8 +232,11 @@ def main() -> None:
     )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-browser", action="store_true")
-    parser.add_argument("--only", choices=("compare", "first-visit"))
+    parser.add_argument("--only", choices=("compare", "first-visit", "path"))
     args = parser.parse_args()
+    if args.only == "path":
+        report_path(args.repeats)
+        return
     if args.only != "compare" and not args.no_browser:
         report_first_visit(args.repeats)
     if args.only != "first-visit":

@@ -20,10 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from lrlab.sweep import Sweep, parse_sweep, run_sweep
+from lrlab.sweep.backends import LocalBackend, RayBackend, init_ray
 from lrlab.train.engine import train
 from lrlab.train.store import RunStore
-from lrlab.train.sweep import Sweep, parse_sweep, run_sweep
-from lrlab.train.sweep_backends import LocalBackend, RayBackend, init_ray
 
 
 def spec(seeds: int, epochs: int, subset: int) -> dict:

@@ -1,4 +1,4 @@
-"""``python -m lrlab``: simulate, generate code and train from the shell.
+"""``python -m lrlab``: simulate, generate code, draw paths and train from the shell.
 
 Errors are one line on stderr with exit status 2, never a traceback.
 """
@@ -6,16 +6,18 @@ Errors are one line on stderr with exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from lrlab.core.errors import ConfigError
+from lrlab.core.jsonline import json_line
 from lrlab.io.uploads import load_config
+from lrlab.paths.cli import add_path_command, join_negative_start
+from lrlab.predict.cli import add_predict_commands
+from lrlab.rangetest.cli import add_find_lr_command
+from lrlab.sweep.cli import add_sweep_command
 from lrlab.train.cli import add_train_command
-from lrlab.train.lrfind_cli import add_find_lr_command
-from lrlab.train.sweep_cli import add_sweep_command
 
 EXIT_BAD_INPUT = 2
 
@@ -32,8 +34,8 @@ def _simulate(args: argparse.Namespace) -> None:
     for warning in df.attrs["warnings"]:  # torch's warnings and lrlab's notes, one line each
         print(f"lrlab: warning: {warning}", file=sys.stderr)
     if args.format == "json":
-        # json.dumps writes floats with repr, which round-trips exactly (pandas' to_json does not).
-        sys.stdout.write(json.dumps(df.to_dict(orient="records")) + "\n")
+        # Floats are written with repr, which round-trips exactly (pandas' to_json does not).
+        sys.stdout.write(json_line(df.to_dict(orient="records")) + "\n")
     else:
         df.to_csv(sys.stdout, index=False, lineterminator="\n")
 
@@ -66,11 +68,14 @@ def _parser() -> argparse.ArgumentParser:
     add_train_command(sub)
     add_find_lr_command(sub)
     add_sweep_command(sub)
+    add_path_command(sub)
+    add_predict_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser().parse_args(join_negative_start(argv))
     run: Callable[[argparse.Namespace], Any] = args.run
     try:
         result = run(args)

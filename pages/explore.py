@@ -8,22 +8,35 @@ import streamlit as st
 
 from lrlab import ConfigError, Schedule, parse, to_code
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
+from lrlab.core.fitting import linked_periods
 from lrlab.core.steps import restepped
-from lrlab.core.view import VIEW_DEFAULTS
+from lrlab.core.view import VIEW_DEFAULTS, view_steps
 from lrlab.io.links import open_schedule, schedule_difference
+from lrlab.paths.link import path_to_config
 from lrlab.present.compare import curves_table
-from lrlab.present.figures import lr_figure, marks_for
-from lrlab.present.presets import DEFAULT_PRESET, PRESETS, preset, preset_label
+from lrlab.present.figures import lr_figure, marks_for, marks_note
+from lrlab.present.presets import (
+    DEFAULT_PRESET,
+    PRESETS,
+    matching_preset,
+    preset,
+    preset_label,
+)
+from lrlab.present.teaching import child_schedule, lesson_children
 from lrlab.train.config import RunConfig
 from ui.explore_state import CUSTOM, remember, remembered, take_pending
 from ui.form import load_state, schedule_form
+from ui.labels import fit, say_whole
 from ui.navigation import ensure_navigation
-from ui.share import share_box
+from ui.path_panel import open_path, path_panel
+from ui.predict import current_model, explore_section, follow_train_link
+from ui.share import address_link, share_box
 from ui.simulation import run_schedule, teaching_overlay
 from ui.uploads import config_upload
-from ui.url import publish_to_url, restore_from_url, share_link
+from ui.url import publish_to_url, restore_from_url
 
 ensure_navigation()
+follow_train_link()  # "Train it" was clicked on the last run
 
 P = "ex"
 TABLE_ROWS = 5_000
@@ -56,18 +69,28 @@ def load_preset() -> None:
 def opened(config: dict) -> None:
     """Show a link's or a file's schedule; the form is checked against it after it renders."""
     load(config)
-    st.session_state[f"{P}.preset"] = CUSTOM
-    st.session_state[f"{P}.preset_base"] = None
+    try:  # an unedited preset is named as that preset
+        match = matching_preset(parse(config, view=True))
+    except ConfigError:
+        match = None  # the form says why, once it renders
+    st.session_state[f"{P}.preset"] = match or CUSTOM
+    st.session_state[f"{P}.preset_base"] = match
     st.session_state[f"{P}.opened"] = copy.deepcopy(config)
+
+
+def link_periods(config: dict) -> None:
+    load(config)
 
 
 def load_upload(config: dict, parsed: Schedule | RunConfig) -> None:
     """A schedule file as it is; a run config over the run's epochs and batches."""
     opened(config if isinstance(parsed, Schedule) else parsed.explore_config())
+    open_path(config)  # the path panel's section, checked with the file
 
 
 def load_link(config: dict) -> None:
     opened(open_schedule(config))  # refused before any widget changes
+    open_path(config)
 
 
 link_error = restore_from_url("c", load_link)
@@ -106,13 +129,16 @@ preset_slot.selectbox(
     key=f"{P}.preset",
     on_change=load_preset,
     # The custom entry names the preset it was edited from; an unedited preset is listed once.
-    format_func=lambda name: name if name != CUSTOM else edited if edited else CUSTOM,
+    format_func=lambda name: fit(name if name != CUSTOM else edited if edited else CUSTOM),
     help="Common recipes; picking one replaces the settings below.",
 )
+shown_name = st.session_state.get(f"{P}.preset")
+say_whole(preset_slot, edited if shown_name == CUSTOM else shown_name)
 
 st.title("Explore a schedule")
 if link_error:
     st.error(link_error)
+loss_model = current_model()  # fit=/law= from Runs, Sweep or a link; None: nothing changes
 if f"{P}.opened" in st.session_state:
     difference = schedule_difference(parsed or form.config, st.session_state.pop(f"{P}.opened"))
     if difference:
@@ -181,9 +207,20 @@ try:
             f"{'far faster' if other == 'batch' else 'far slower'} than intended."
         )
     elif teach == "get_lr":
-        lesson_table, warning = teaching_overlay("get_lr", schedule)
+        on, on_text = schedule, ""
+        children = dict(lesson_children(cfg))
+        if children:  # a composite has no get_lr() of its own: explain on a sub-scheduler
+            child = st.selectbox(
+                "explain on", list(children), format_func=children.get, key=f"{P}.teach_child"
+            )
+            on = parse(child_schedule(cfg, child))
+            on_text = (
+                f"{spec.name} only steps its children; shown on its scheduler "
+                f"{children[child]} on its own. "
+            )
+        lesson_table, warning = teaching_overlay("get_lr", on)
         differ = int(lesson_table["differs"].sum())
-        lesson = (
+        lesson = on_text + (
             "`get_last_lr()` is the rate in effect. `get_lr()` is the scheduler's "
             "internal update rule: called by hand it can apply the update again "
             f"({differ} of {len(lesson_table)} steps differ below). "
@@ -196,10 +233,25 @@ fig = lr_figure(
     df, view, marks=marks_for(cfg, df), ghost=ghost, ghost_name=ghost_name, ghost_view=ghost_view
 )
 st.plotly_chart(fig, width="stretch", key=f"{P}.chart")
+if note := marks_note(cfg, df):  # capped markers are said to be capped
+    st.caption(note)
+explore_section(loss_model, cfg, df, f"{P}.predict")  # predicted loss, under the lr curve
+linked = linked_periods(cfg, view_steps(view))
+if linked is not None:  # a warmup's length changed and its milestone and period did not
+    hint = st.columns([5, 1], vertical_alignment="center")
+    hint[0].warning(
+        "The periods no longer line up with the warmup's length: "
+        + "; ".join(linked.changes)
+        + " would link them again.",
+        icon=":material/link:",
+    )
+    hint[1].button("Link them", key=f"{P}.link", on_click=link_periods, args=(linked.config,))
 if lesson:
     st.info(lesson, icon=":material/school:")
     if lesson_table is not None:
         st.dataframe(lesson_table, hide_index=True, width="stretch")
+
+path = path_panel(schedule)  # what the schedule does: the optimizer's path (ui/path_panel.py)
 
 # -- about, code, values, config -----------------------------------------------------------
 about, code_tab, values_tab, config_tab = st.tabs(
@@ -231,14 +283,14 @@ with values_tab:
     )
 with config_tab:
     shared = cfg  # with steps, so `python -m lrlab simulate` reads the download as is
-    value = publish_to_url("c", shared)
+    publish_to_url("c", shared)
     if teach != "off":
         st.query_params["teach"] = teach
     elif "teach" in st.query_params:
         del st.query_params["teach"]
-    share_box(
-        "Share link (the address bar holds it too)", share_link("explore", "c", value), f"{P}_share"
-    )
+    share_box("Share link (the address bar holds it too)", address_link("explore"), f"{P}_share")
+    if path is not None:  # the panel's problem and start; simulate and training ignore them
+        shared = {**shared, "path": path_to_config(path)}
     st.download_button(
         "Download config JSON",
         json.dumps(shared, indent=2),

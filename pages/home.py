@@ -4,10 +4,16 @@ import streamlit as st
 
 from lrlab.present.guide import GUIDE
 from ui.navigation import ensure_navigation
+from ui.url import elsewhere_link
 
 ensure_navigation()
 
 st.title("lrlab")
+said, target = elsewhere_link()  # a shared link sent to the home page: never silently dropped
+if target:
+    st.info(f"{said} [Open it]({target})", icon=":material/link:")
+elif said:
+    st.error(said)
 st.markdown(
     "**See what a learning-rate schedule really does.** Every curve here comes from stepping "
     "a real `torch.optim` optimizer and `torch.optim.lr_scheduler` scheduler, never from a "

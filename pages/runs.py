@@ -4,12 +4,15 @@ import json
 
 import streamlit as st
 
+from lrlab.rangetest.figure import range_test_figure
 from lrlab.train.config import parse_run
 from lrlab.train.figures import runs_figure
+from lrlab.train.listing import peak_text, run_seed, schedule_text
 from lrlab.train.status import deletable
 from ui.explore_state import show_in_explore
 from ui.jobs import manager, run_label
 from ui.navigation import ensure_navigation
+from ui.predict import current_model, fit_form, fit_panel, model_links
 
 ensure_navigation()
 
@@ -17,34 +20,30 @@ P = "runs"
 store = manager().store
 # Pixel widths that fit the page beside the menu at 1280 px: nothing is cut off at the right.
 COLUMNS = {
-    "name": st.column_config.TextColumn("name", width=150),
-    "schedule": st.column_config.TextColumn("schedule", width=165),
-    "dataset": st.column_config.TextColumn("dataset", width=60),
-    "model": st.column_config.TextColumn("model", width=55),
-    "device": st.column_config.TextColumn("device", width=50),
-    "status": st.column_config.TextColumn("status", width=75),
+    "name": st.column_config.TextColumn("name", width=120),
+    "schedule": st.column_config.TextColumn("schedule", width=135),
+    "peak": st.column_config.TextColumn("peak lr", width=95, help="Where the peak lr lives."),
+    "seed": st.column_config.NumberColumn("seed", format="%d", width=35),
+    "dataset": st.column_config.TextColumn("dataset", width=55),
+    "model": st.column_config.TextColumn("model", width=45),
+    "status": st.column_config.TextColumn("status", width=70),
     "best_test_accuracy": st.column_config.NumberColumn("best acc", format="percent", width=60),
     "test_accuracy": st.column_config.NumberColumn("final acc", format="percent", width=60),
     "seconds": st.column_config.NumberColumn("time (s)", format="%.1f", width=55),
-    "date": st.column_config.DatetimeColumn("date", format="MM-DD HH:mm", width=85),
+    "date": st.column_config.DatetimeColumn("date", format="MM-DD HH:mm", width=80),
 }
 # The comparison's own table: the selected runs' results side by side.
 SUMMARY = {
     "name": COLUMNS["name"],
     "schedule": COLUMNS["schedule"],
+    "peak": COLUMNS["peak"],
+    "seed": COLUMNS["seed"],
     "best_test_accuracy": COLUMNS["best_test_accuracy"],
     "test_accuracy": COLUMNS["test_accuracy"],
     "test_loss": st.column_config.NumberColumn("test loss", format="%.3f"),
     "epochs_done": st.column_config.NumberColumn("epochs"),
     "seconds": COLUMNS["seconds"],
 }
-
-
-def schedule_summary(config: dict, kind: str | None = "train") -> str:
-    opt, sched = config.get("optimizer", {}), config.get("scheduler", {})
-    # A range test ignores the scheduler: naming it would misdescribe the exponential ramp.
-    what = "LR range test" if kind == "range_test" else sched.get("name", "?")
-    return f"{what} · {opt.get('name', '?')} lr={opt.get('lr', 'default')}"
 
 
 def open_in_explore(run_id: str) -> None:
@@ -65,10 +64,16 @@ def delete(run_ids: list[str]) -> None:
     st.session_state[f"{P}.confirm"] = False
 
 
+def delete_test(run_id: str) -> None:
+    store.delete([run_id])
+    st.session_state[f"{P}.confirm_test"] = False
+
+
 if st.session_state.pop(f"{P}.goto_explore", False):
     st.switch_page("pages/explore.py")
 
 st.title("Runs")
+loss_model = current_model()  # a link's fit= opens here too (a bad one is said, once)
 runs = store.list_runs()
 if runs.empty:
     st.info("No runs yet. Start one on the Train page.")
@@ -81,9 +86,10 @@ statuses = filters[1].multiselect("status", sorted(runs["status"].unique()), key
 datasets = filters[2].multiselect(
     "dataset", sorted(runs["dataset"].dropna().unique()), key=f"{P}.dataset"
 )
-runs["schedule"] = [
-    schedule_summary(json.loads(c), k) for c, k in zip(runs["config"], runs["kind"], strict=True)
-]
+configs = [json.loads(c) for c in runs["config"]]
+runs["schedule"] = [schedule_text(c, k) for c, k in zip(configs, runs["kind"], strict=True)]
+runs["peak"] = [peak_text(c, k) for c, k in zip(configs, runs["kind"], strict=True)]
+runs["seed"] = [run_seed(c) for c in configs]
 shown = runs
 if text:
     needle = text.lower()
@@ -112,11 +118,12 @@ if sweep_ids:
     )
 
 # -- compare selected runs -----------------------------------------------------------------
-labels = {r["id"]: run_label(r) for r in runs.to_dict("records")}
+# Training runs only: a range test's loss (up to hundreds as it diverges) would flatten theirs,
+# and it has no epochs or accuracy. Range tests have their own figure below.
+is_test = runs["kind"] == "range_test"
+labels = {r["id"]: run_label(r) for r in runs[~is_test].to_dict("records")}
 if f"{P}.selected" not in st.session_state:
-    # Training runs by default: a range test has no epochs or accuracy to compare.
-    trained = (runs["status"] == "completed") & (runs["kind"] != "range_test")
-    done = runs[trained]["id"].tolist()
+    done = runs[~is_test & (runs["status"] == "completed")]["id"].tolist()
     st.session_state[f"{P}.selected"] = done[:2]
 st.session_state[f"{P}.selected"] = [r for r in st.session_state[f"{P}.selected"] if r in labels]
 selected = st.multiselect(
@@ -171,5 +178,34 @@ if selected:
             on_click=delete,
             args=(doomed,),
             disabled=not (doomed and st.session_state.get(f"{P}.confirm")),
+            type="primary",
+        )
+    # -- a loss model fitted to the selected runs: Compare and Explore predict with it -----
+    st.subheader("Loss model")
+    fit_form(store, selected, f"{P}.predict", "Fit a loss model to these runs")
+if loss_model is not None:
+    fit_panel(loss_model, f"{P}.predict")
+    model_links(loss_model)
+
+# -- range tests: loss against lr, one at a time, never on the training runs' axes ------------
+tests = {r["id"]: run_label(r) for r in runs[is_test].to_dict("records")}
+if tests:
+    st.subheader("Range tests")
+    shown_test = st.selectbox(
+        "range test", list(tests), format_func=tests.get, key=f"{P}.range_test"
+    )
+    result = store.get_run(shown_test).get("result") or {}
+    if result.get("repeats"):
+        st.plotly_chart(range_test_figure(result), width="stretch", key=f"{P}.range_chart")
+    else:
+        st.caption("This range test recorded no curve.")
+    with st.popover("Delete this range test"):
+        st.checkbox("Yes, delete it", key=f"{P}.confirm_test")
+        st.button(
+            "Delete",
+            key=f"{P}.delete_test",
+            on_click=delete_test,
+            args=(shown_test,),
+            disabled=not st.session_state.get(f"{P}.confirm_test"),
             type="primary",
         )

@@ -8,29 +8,37 @@ import pandas as pd
 import streamlit as st
 
 from lrlab import ConfigError
+from lrlab.core.steps import step_per_of
+from lrlab.predict.view import sweep_fit_ids
 from lrlab.present.presets import PRESETS, STARTER, preset
-from lrlab.train.config import TRAIN_PARAMS
-from lrlab.train.sweep import (
-    FINAL,
+from lrlab.sweep import (
+    chance_flags,
     epoch_bands,
     list_sweeps,
     sweep_epochs,
     sweep_lr_curves,
     sweep_report,
     sweep_runs,
+    verdicts,
 )
-from lrlab.train.sweep_figures import sweep_figure
-from lrlab.train.sweep_jobs import get_sweep_jobs
+from lrlab.sweep.figures import sweep_figure
+from lrlab.sweep.fitting import Fitted, default_picks, fit_choices
+from lrlab.sweep.jobs import get_sweep_jobs
+from lrlab.train.config import TRAIN_PARAMS
+from lrlab.train.status import FINAL
 from ui.editors import ensure_param, param_widget
 from ui.jobs import manager
 from ui.navigation import ensure_navigation
+from ui.predict import current_model, fit_form, fit_panel, model_links
 
 ensure_navigation()
 
 P = "sw"
 REFRESH_SECONDS = 1.0
 SETTINGS = ("dataset", "model", "epochs", "batch_size", "subset", "device")
-DEFAULTS = {"dataset": "digits", "epochs": 3, "batch_size": 64, "subset": 600, "device": "cpu"}
+# The whole training set (subset not set) for as long as the starter is set up: 8 epochs of 64.
+DEFAULTS = {"dataset": "digits", "epochs": 8, "batch_size": 64, "subset": None, "device": "cpu"}
+FALLBACK = [STARTER, "Cosine with linear warmup"]
 PERCENT = {"format": "percent", "width": "small"}
 SUMMARY_COLUMNS = {
     "label": st.column_config.TextColumn("schedule"),
@@ -43,11 +51,22 @@ SUMMARY_COLUMNS = {
     "std_test_accuracy": st.column_config.NumberColumn("std", **PERCENT),
     "ci95_low": st.column_config.NumberColumn("95% CI from", **PERCENT),
     "ci95_high": st.column_config.NumberColumn("95% CI to", **PERCENT),
+    "at_chance": st.column_config.NumberColumn(
+        "at chance",
+        width="small",
+        help="Completed runs that stayed at chance level (at most 1.5 × 1/classes: 15% on "
+        "Digits): they did not learn. They count in the mean.",
+    ),
 }
 RUN_COLUMNS = {
     "label": st.column_config.TextColumn("schedule"),
     "seed": st.column_config.NumberColumn("seed", width="small"),
-    "status": st.column_config.TextColumn("status", width="small"),
+    "status": st.column_config.TextColumn(
+        "status",
+        width="small",
+        help="at chance: completed, but its final accuracy stayed at chance level (at most "
+        "1.5 × 1/classes): it did not learn.",
+    ),
     "test_accuracy": st.column_config.NumberColumn("test acc", **PERCENT),
     "seconds": st.column_config.NumberColumn("time (s)", format="%.1f", width="small"),
     "message": st.column_config.TextColumn("message"),
@@ -65,13 +84,26 @@ def schedule_choices() -> dict[str, dict]:
 
 
 def build_spec(chosen: dict[str, dict], seeds: int, train: dict) -> dict:
+    """The sweep file: each chosen schedule (already fitted to the sweep) stepped as it is set
+    up (its view's step_per), on the train settings."""
     variants = []
     for name, config in chosen.items():
         variant = {
             k: v for k, v in config.items() if k in ("scheduler", "optimizer", "param_groups")
         }
+        variant["train"] = {"step_per": step_per_of(config)}
         variants.append({"label": name.removeprefix("Compare: "), **variant})
     return {"base": {"train": train}, "variants": variants, "seeds": list(range(seeds))}
+
+
+def fit_notes(box, names: list[str], fitted: dict[str, Fitted]) -> None:
+    """Per chosen schedule: how it was fitted to the sweep's length, or what does not fit."""
+    for name in names:
+        f = fitted[name]
+        if f.note and f.fits:
+            box.caption(f"**{name}**: {f.note}.")
+        elif f.note:
+            box.warning(f"**{name}** {f.note}.", icon=":material/warning:")
 
 
 def start(spec: dict, workers: int) -> None:
@@ -87,14 +119,19 @@ def start(spec: dict, workers: int) -> None:
 def new_sweep() -> None:
     choices = schedule_choices()
     compare = [n for n in choices if n.startswith("Compare: ")]
-    st.session_state.setdefault(f"{P}.schedules", compare[:8] or [STARTER, "Exponential decay"])
+    if f"{P}.schedules" not in st.session_state:  # fitted at the default length
+        at_defaults = fit_choices(choices, DEFAULTS)
+        st.session_state[f"{P}.schedules"] = default_picks(at_defaults, compare, FALLBACK)
     names = st.multiselect(
         "schedules",
         list(choices),
         key=f"{P}.schedules",
         max_selections=12,
-        help="The schedules on Compare (this session) and the presets.",
+        help="The schedules on Compare (this session) and the presets. Each is fitted to the "
+        "sweep's length (its periods scaled, keeping its shape), or the page says what does "
+        "not fit.",
     )
+    notes = st.container()
     cols = st.columns(4)
     seeds = cols[0].number_input("seeds", 1, 20, 3, key=f"{P}.seeds")
     cores = os.cpu_count() or 1
@@ -113,7 +150,9 @@ def new_sweep() -> None:
         key = f"{P}.train.{p.name}"
         ensure_param(p, DEFAULTS.get(p.name, p.default), key)
         train[p.name] = param_widget(grid[i % 3], p, key, f"train.{p.name}", 1)
-    spec = build_spec({n: choices[n] for n in names}, int(seeds), train)
+    fitted = fit_choices({n: choices[n] for n in names}, train)
+    fit_notes(notes, names, fitted)
+    spec = build_spec({n: fitted[n].config for n in names}, int(seeds), train)
     runs = len(names) * int(seeds)
     cols[2].metric("runs", runs)
     cols[3].download_button(
@@ -160,7 +199,9 @@ def watch(sweep_id: str) -> None:
     report = sweep_report(store, sweep_id)
     epochs = sweep_epochs(store, sweep_id)
     chart(sweep_id, runs, report, epochs)
-    table = runs[list(RUN_COLUMNS)]
+    table = runs[list(RUN_COLUMNS)].copy()
+    flat = chance_flags(runs)  # completed, but did not learn: said in the status
+    table.loc[flat, "status"] = "at chance"
     results(report, table)
     downloads(sweep_id, report, table, epochs)
     if live:
@@ -186,8 +227,13 @@ def chart(sweep_id: str, runs: pd.DataFrame, report: dict, epochs: pd.DataFrame)
 
 
 def results(report: dict, table: pd.DataFrame) -> None:
-    """Each schedule's final accuracy with its spread, then every run; both at full width, so
-    no column is cut off."""
+    """Which schedule is better, in a sentence per pair; each schedule's final accuracy with
+    its spread; then every run; the tables at full width, so no column is cut off."""
+    labels = [s["label"] for s in report["summary"]]
+    seeds = int(table["seed"].nunique())
+    if len(labels) >= 2:
+        st.markdown("**Which is better** (paired by seed)")
+        st.markdown("\n".join(f"- {v}" for v in verdicts(report["runs"], labels, seeds)))
     summary = [{k: v for k, v in s.items() if k != "runs"} for s in report["summary"]]
     st.dataframe(
         summary,
@@ -198,8 +244,8 @@ def results(report: dict, table: pd.DataFrame) -> None:
         column_config=SUMMARY_COLUMNS,
     )
     st.caption(
-        "Mean, sample std and Student-t 95% interval of the final test accuracy "
-        "over each schedule's completed runs."
+        "Mean and sample std of the final test accuracy over each schedule's completed runs; "
+        "the 95% interval is Student-t on the logit scale, so it stays within 0–100%."
     )
     st.dataframe(
         table,
@@ -230,33 +276,56 @@ st.caption(
     "Which schedule trains better? Train each one over several seeds and compare means "
     "with their spread; one run per schedule is noise."
 )
+loss_model = current_model()  # a link's fit= opens here too (a bad one is said, once)
 shown = st.query_params.get("sweep") or st.session_state.get(f"{P}.sweep")
 sweeps = list_sweeps(store)
 ids = sweeps["sweep_id"].tolist()
 if shown and shown not in ids and jobs.spec(shown) is not None:
     ids.insert(0, shown)  # just started here: its process has not stored its runs yet
-with st.expander("New sweep", expanded=not shown):
+unknown = shown if shown and shown not in ids else None  # a stale or mistyped link
+with st.expander("New sweep", expanded=not shown or bool(unknown)):
     new_sweep()
 if ids:
     by_id = sweeps.set_index("sweep_id")
     if shown in ids:
         st.session_state[f"{P}.open"] = shown  # a link or a new sweep moves the box
+    elif unknown:
+        st.session_state[f"{P}.open"] = None  # nothing picked: any pick opens that sweep
     st.selectbox(
         "open a sweep",
         ids,
         key=f"{P}.open",
+        placeholder="pick a sweep to open",
         on_change=lambda: st.query_params.update(sweep=st.session_state[f"{P}.open"]),
-        format_func=lambda s: (
-            f"{s} · {by_id.loc[s, 'labels']} schedules · "
-            f"{by_id.loc[s, 'done']}/{by_id.loc[s, 'runs']} runs"
-            if s in by_id.index
-            else f"{s} · starting"
-        ),
+        # The id alone: Streamlit keeps a select box's value by its label, so a label that
+        # changes while a sweep runs ("1/4 runs" -> "2/4 runs") came back as the value and
+        # went into the link ("?sweep=sw… · starting"). The live counts go in the caption.
     )
-    shown = shown if shown in ids else st.session_state[f"{P}.open"]
+    if (picked := st.session_state.get(f"{P}.open")) in by_id.index:
+        st.caption(
+            f"{by_id.loc[picked, 'labels']} schedules · "
+            f"{by_id.loc[picked, 'done']}/{by_id.loc[picked, 'runs']} runs finished"
+        )
+    # An unknown link opens nothing rather than another sweep it could be taken for.
+    shown = shown if shown in ids else None if unknown else st.session_state[f"{P}.open"]
+if unknown:
+    st.error(
+        f"There is no sweep {unknown} in this run store: check the link, or open a sweep "
+        "from the list."
+    )
+    shown = None
 if shown:
     live = jobs.running(shown)
     st.subheader(f"Sweep {shown}" + (" (live)" if live else ""))
     st.fragment(run_every=REFRESH_SECONDS if live else None)(watch)(shown)
-else:
+    if not live:  # a finished sweep's runs: fit a loss model to them (outside the fragment,
+        # so the whole page, and its address bar, takes the new model)
+        st.subheader("Loss model")
+        fit_ids = sweep_fit_ids(sweep_runs(store, shown))
+        st.caption(f"Fitted to the sweep's {len(fit_ids)} completed runs.")
+        fit_form(store, fit_ids, f"{P}.predict", "Fit a loss model to this sweep's runs")
+elif not unknown:
     st.caption("No sweep yet: pick schedules and seeds above and start one.")
+if loss_model is not None:
+    fit_panel(loss_model, f"{P}.predict")
+    model_links(loss_model)

@@ -7,28 +7,31 @@ import streamlit as st
 
 from lrlab import ConfigError, Schedule, simulate
 from lrlab.catalog import SCHEDULERS
-from lrlab.core.steps import training_step_per
+from lrlab.core.steps import STEPPINGS, training_step_per
+from lrlab.jobs.manager import Job
+from lrlab.predict.figures import overlay_prediction
 from lrlab.present.figures import lr_figure
 from lrlab.present.presets import PRESETS, STARTER, preset
 from lrlab.train.config import TRAIN_PARAMS, RunConfig, parse_run
 from lrlab.train.data import CIFAR10_TARBALL, default_data_dir
 from lrlab.train.devices import available_devices
 from lrlab.train.figures import planned_lr, run_figure
-from lrlab.train.jobs import Job
 from lrlab.train.status import (
     FINAL,
     LIVE,
     headline,
+    length_hint,
     links_to_offer,
     may_control,
     progress_line,
     shown_run,
 )
 from ui import lrfind as range_test
-from ui.editors import ensure_param, param_widget
+from ui.editors import ensure_param, param_widget, state_of
 from ui.explore_state import explore_schedule
 from ui.jobs import manager
 from ui.navigation import ensure_navigation
+from ui.predict import DESIGNED, prediction_for
 from ui.uploads import config_upload
 
 ensure_navigation()
@@ -41,22 +44,30 @@ store = jobs.store
 
 # -- which schedule ------------------------------------------------------------------------
 def uploaded(config: dict, parsed: Schedule | RunConfig) -> None:
-    """Train the file's schedule; a run config brings the training settings it names along."""
+    """Train the file's schedule. A run config trains exactly as it says: every training
+    setting is the parsed file's (the ones it leaves out are its defaults, not earlier
+    edits), and its stepping is not replaced by the scheduler's usual one."""
     st.session_state[f"{P}.uploaded"] = config
     if isinstance(parsed, RunConfig):
-        for name in config.get("train") or {}:
-            st.session_state[f"{P}.train.{name}"] = parsed.train[name]
+        for p in TRAIN_PARAMS:
+            for key, value in state_of(p, parsed.train[p.name], f"{P}.train.{p.name}", 1).items():
+                st.session_state[key] = value
 
 
 def pick_schedule() -> tuple[dict | None, str]:
+    handed = st.session_state.get(f"{P}.handed")
     source = st.radio(
         "schedule",
-        ["Explore", "Compare", "Preset", "Upload"],
+        ["Explore", "Compare", "Preset", "Upload", *([DESIGNED] if handed else [])],
         horizontal=True,
         key=f"{P}.source",
         help="Train with the schedule you built on Explore, "
-        "one from the Compare page, a preset, or a config file.",
+        "one from the Compare page, a preset, or a config file"
+        + (", or the one designed from a loss model (Train it)." if handed else "."),
     )
+    if source == DESIGNED:
+        st.caption("The schedule designed from a loss model, opened with **Train it**.")
+        return handed, "designed schedule"
     if source == "Explore":
         config = explore_schedule()
         if config is None:
@@ -90,7 +101,11 @@ def settings(schedule: dict | None) -> dict:
         "epochs": 8,
         "batch_size": 64 if not cifar_here else 256,
     }
-    defaults["step_per"] = training_step_per(schedule)
+    # A run config's own stepping, else the schedule's usual (a file saying "batch" for a
+    # plateau schedule is refused below, with a button, never silently changed).
+    given = (schedule or {}).get("train")
+    own = given.get("step_per") if isinstance(given, dict) else None
+    defaults["step_per"] = own if own in STEPPINGS else training_step_per(schedule)
     # A newly picked schedule (or scheduler) brings its usual stepping; edits of the same one
     # keep the user's choice.
     picked = json.dumps([st.session_state.get(f"{P}.source"), (schedule or {}).get("scheduler")])
@@ -105,14 +120,13 @@ def settings(schedule: dict | None) -> dict:
         c = cols[i % 3]
         if p.name == "device":
             devices = {d["name"]: d for d in available_devices()}
-            train[p.name] = c.selectbox(
+            here = "; ".join(f"**{n}**: {d['detail']}" for n, d in devices.items())
+            train[p.name] = c.selectbox(  # short labels: the column is ~150 px at 1280 px
                 "device",
                 list(devices),
                 key=key,
-                help=p.help,
-                format_func=lambda n, d=devices: (
-                    f"{n} — {d[n]['detail'][:40]}" if d[n]["available"] else f"{n} (not available)"
-                ),
+                help=f"{p.help} Here: {here}.",
+                format_func=lambda n, d=devices: d[n]["label"],
             )
         elif p.name == "step_per":
             train[p.name] = c.selectbox(
@@ -232,10 +246,39 @@ def run_chart(run: dict) -> None:
         mark_reductions=plateau,
         total_epochs=run["epochs"],
     )
+    predicted = prediction_for(run["config"])  # a designed schedule opened with "Train it"
+    if predicted is not None:
+        overlay_prediction(fig, predicted, predicted["batches_per_epoch"])
     st.plotly_chart(fig, width="stretch", key=f"{P}.live")
+    if predicted is not None:
+        st.caption(
+            "Dashed, with its band: the loss model's prediction for this schedule, from "
+            f"the design (final {predicted['loss'][-1]:.4g}). It is only as good as the fit's "
+            "held-out error."
+        )
+
+
+# -- kept across pages ---------------------------------------------------------------------
+# Streamlit forgets a page's widgets when another page is shown: coming back, the preset (and
+# with it a "use as max_lr" patch, which applies to the schedule it was made for) and the
+# settings would silently reset. Their last values are kept under keys of their own.
+KEPT = [f"{P}.source", f"{P}.preset", f"{P}.cmp", *(f"{P}.train.{p.name}" for p in TRAIN_PARAMS)]
+
+
+def restore_kept() -> None:
+    for key in KEPT:
+        if key not in st.session_state and f"{key}.kept" in st.session_state:
+            st.session_state[key] = st.session_state[f"{key}.kept"]
+
+
+def keep() -> None:
+    for key in KEPT:
+        if key in st.session_state:
+            st.session_state[f"{key}.kept"] = st.session_state[key]
 
 
 # -- the page ------------------------------------------------------------------------------
+restore_kept()
 st.title("Train")
 left, right = st.columns([3, 2])
 with left:
@@ -248,16 +291,15 @@ with right:
     if schedule:
         run_config = {k: v for k, v in schedule.items() if k not in ("view", "steps", "name")}
         run_config["train"] = train
-        designed = (schedule.get("view") or {}).get("epochs")
-        if designed and designed != train["epochs"]:
-            st.caption(
-                f"This schedule was set up for {designed} epochs; here it trains for "
-                f"{train['epochs']}, so periods such as T_max, milestones or one-cycle's "
-                "total_steps keep their values and may end before or after the run: check "
-                "the planned curve."
-            )
         try:
             parsed = parse_run(run_config)  # the one validation; submit takes this value
+            if prediction_for(parsed.to_json()) is not None:
+                st.caption(
+                    "Designed from a loss model: its predicted loss is drawn over this run's "
+                    "loss as it trains."
+                )
+            if hint := length_hint(schedule, parsed.view, parsed.schedule.to_json()["scheduler"]):
+                st.caption(hint)
             if not SCHEDULERS[parsed.schedule.scheduler_name].needs_metric:
                 df = simulate(parsed.schedule)
                 view = {**parsed.view, "x_axis": "epoch", "log_y": False}
@@ -305,6 +347,7 @@ with right:
             st.session_state[f"{P}.run"] = run_id
             started_here().append(run_id)
             st.query_params["run"] = run_id
+            st.caption(f"Started `{run_id}`: it is shown right below, live.")
         except ConfigError as err:
             st.error(str(err))
     st.download_button(
@@ -316,9 +359,8 @@ with right:
         key=f"{P}.json",
     )
 
-st.divider()
-range_test.section(jobs, run_config, schedule_name)
-st.divider()
+keep()
+# The run just started (or linked) right under its Start button, before the range test.
 run, watch_only = current_run()
 if run:
     watched = run["id"]
@@ -332,5 +374,13 @@ if run:
             "Open another run: "
             + " · ".join(f"[{r['name']}](train?run={r['id']})" for r in other[:5])
         )
+elif (asked := st.query_params.get("run")) and store.get_run(asked) is None:
+    st.warning(
+        f"No run `{asked}` is known here: it was deleted, or the link comes from another "
+        "server. Runs are kept; see the Runs page."
+    )
 else:
     st.caption("No run yet: pick a schedule and start one. Runs are kept; see the Runs page.")
+
+st.divider()
+range_test.section(jobs, run_config, schedule_name)

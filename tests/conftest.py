@@ -20,7 +20,20 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 # their own directories explicitly.
 import tempfile  # noqa: E402
 
-os.environ.setdefault("LRLAB_LOCK_DIR", tempfile.mkdtemp(prefix="lrlab-locks-"))
+# Under pytest-xdist each worker is a session of its own: the workers inherit the controller's
+# environment, so a folder this file made there is replaced by one per worker (a folder the
+# user set is kept). Shared, one worker's training made another's wait ("waiting" events).
+if "LRLAB_LOCK_DIR" not in os.environ or os.environ.get("LRLAB_TEST_MADE_LOCK_DIR"):
+    os.environ["LRLAB_LOCK_DIR"] = tempfile.mkdtemp(prefix="lrlab-locks-")
+    os.environ["LRLAB_TEST_MADE_LOCK_DIR"] = "1"
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    """An empty run database of the test's own, the one the app (AppTest) opens: $LRLAB_DB."""
+    path = tmp_path / "runs.sqlite"
+    monkeypatch.setenv("LRLAB_DB", str(path))
+    return path
 
 
 # -- the browser tests' app and Chromium (tests/e2e.py), one of each per test module --------
@@ -61,3 +74,13 @@ def page(request, browser):
     context = browser.new_context(viewport=viewport, accept_downloads=True)
     yield context.new_page()
     context.close()
+
+
+# -- a loss model's runs (tests/predict_runs.py): three tiny real Digits runs, trained once --
+@pytest.fixture(scope="session")
+def fit_runs_db(tmp_path_factory):
+    """A run database holding the three fitted runs, and their ids. Tests copy it."""
+    from predict_runs import make_fit_db
+
+    db = tmp_path_factory.mktemp("fit-runs") / "runs.sqlite"
+    return db, make_fit_db(db)

@@ -2,6 +2,7 @@
 
 import pytest
 from e2e import (
+    CEILING_MS,
     chart_traces,
     screenshot,
     set_number,
@@ -12,6 +13,7 @@ from test_browser import open_page
 from lrlab import simulate
 from lrlab.core.view import with_view_steps
 from lrlab.present.presets import preset
+from ui.labels import fit
 
 pytestmark = pytest.mark.browser
 TIMM = "timm ImageNet cosine (timm:CosineLRScheduler)"
@@ -40,7 +42,7 @@ def test_explore_a_transformers_schedule(page, server):
     set_number(page, "num_decay_steps", 3000)
     page.wait_for_function(
         "() => document.querySelector('.js-plotly-plot')._fullData[0].y[0] === 0",
-        timeout=60_000,
+        timeout=CEILING_MS,
     )
     y = chart_traces(page)[0]["y"]
     assert y[0] == 0 and max(y) == pytest.approx(0.1)  # transformers' warmup starts at 0
@@ -52,10 +54,10 @@ def test_explore_a_transformers_schedule(page, server):
 
 def test_explore_a_timm_schedule(page, server):
     explore(page, server)
-    choose(page, "preset", TIMM)
+    choose(page, "preset", fit(TIMM))  # the sidebar box shows its first words
     page.wait_for_function(
         "() => document.querySelector('.js-plotly-plot')._fullData[0].y.length === 300",
-        timeout=60_000,
+        timeout=CEILING_MS,
     )
     y = chart_traces(page)[0]["y"]
     assert y == pytest.approx(simulate(with_view_steps(preset(TIMM)))["lr"].tolist())
@@ -67,13 +69,18 @@ def test_compare_overlays_timm_and_transformers_on_torch(page, server):
     page.goto(server)
     wait_for_app(page)
     open_page(page, f"{server}/compare")
-    for name in (TIMM, TORCH, "Hugging Face Trainer default (transformers:linear)"):
-        choose(page, "from", name)
+    for added, name in enumerate(
+        (TIMM, TORCH, "Hugging Face Trainer default (transformers:linear)")
+    ):
+        choose(page, "from", fit(name))
         page.get_by_role("button", name="Add", exact=True).click()
         wait_for_app(page)
-    page.wait_for_function(
-        "() => document.querySelector('.js-plotly-plot').data.length === 5", timeout=60_000
-    )
+        # Each Add is drawn before the next choice: on a loaded machine a choice made during
+        # the previous rerun could otherwise be lost.
+        page.wait_for_function(
+            f"() => document.querySelector('.js-plotly-plot').data.length === {3 + added}",
+            timeout=CEILING_MS,
+        )
     names = [t["name"] for t in chart_traces(page)]
     assert names[2:] == [TIMM, TORCH, "Hugging Face Trainer default (transformers:linear)"]
     assert "Traceback" not in page.content()

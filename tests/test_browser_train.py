@@ -6,7 +6,7 @@ import statistics
 import time
 
 import pytest
-from e2e import ROOT, screenshot, set_number, wait_for_app
+from e2e import CEILING_MS, ROOT, RUN_CEILING_S, eventually, screenshot, set_number, wait_for_app
 
 from lrlab.train.store import RunStore
 
@@ -41,21 +41,22 @@ def test_live_run_reattach_and_stop(app):
     set_number(page, "epochs", 60)
     set_number(page, "batch_size", 16)
     page.get_by_role("button", name="Start training").click()
-    page.wait_for_function(f"() => ({LOSS_POINTS})() > 0", timeout=60_000)
+    page.wait_for_function(f"() => ({LOSS_POINTS})() > 0", timeout=CEILING_MS)
     assert "run=" in page.url
 
-    # The chart gains points while the job runs; record when the drawn data changes.
+    # The chart gains points while the job runs; record when the drawn data changes until it
+    # has changed 3 times (a loaded machine redraws less often: the ceiling is generous).
     changes, last, start = [], page.evaluate(LOSS_POINTS), time.perf_counter()
-    while time.perf_counter() - start < 6:
+    while len(changes) < 3 and time.perf_counter() - start < CEILING_MS / 1000:
         n = page.evaluate(LOSS_POINTS)
         if n != last:
             changes.append(time.perf_counter())
             last = n
         page.wait_for_timeout(50)
-    assert len(changes) >= 3, "the live chart did not keep updating"
+    assert len(changes) >= 3, f"the live chart did not keep updating: {len(changes)} updates"
     interval = statistics.median(b - a for a, b in itertools.pairwise(changes))
     (ROOT / "artifacts" / "live-update.json").write_text(
-        json.dumps({"median_update_interval_s": interval, "updates_in_6s": len(changes)})
+        json.dumps({"median_update_interval_s": interval, "updates": len(changes)})
     )
     screenshot(page, "train-live")
 
@@ -63,11 +64,11 @@ def test_live_run_reattach_and_stop(app):
     before = page.evaluate(LOSS_POINTS)
     page.reload()
     wait_for_app(page)
-    page.wait_for_function(f"() => ({LOSS_POINTS})() > {before}", timeout=30_000)
+    page.wait_for_function(f"() => ({LOSS_POINTS})() > {before}", timeout=CEILING_MS)
     assert page.get_by_role("button", name="Stop").is_visible()
 
     page.get_by_role("button", name="Stop").click()
-    page.get_by_text("Cancelled").first.wait_for(timeout=30_000)
+    page.get_by_text("Cancelled").first.wait_for(timeout=CEILING_MS)
     screenshot(page, "train-cancelled")
     page.close()
 
@@ -82,18 +83,19 @@ def test_compare_two_finished_runs(app):
         wait_for_app(page)
         page.get_by_role("button", name="Start training").click()
         wait_for_app(page)
-        deadline = time.time() + 120
-        while not any(
-            r["name"] == name and r["status"] == "completed"
-            for r in store.list_runs().to_dict("records")
-        ):
-            assert time.time() < deadline, f"run {name} did not complete"
-            time.sleep(0.3)
+        eventually(
+            lambda n=name: any(
+                r["name"] == n and r["status"] == "completed"
+                for r in store.list_runs().to_dict("records")
+            ),
+            f"run {name} did not complete",
+            RUN_CEILING_S,
+        )
         if name == "first":
             set_number(page, "seed", 1)
     screenshot(page, "train-completed")
     runs = new_page(browser, url, "runs")
-    runs.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    runs.wait_for_selector(".js-plotly-plot", timeout=CEILING_MS)
     names = runs.evaluate("""() => document.querySelector('.js-plotly-plot')._fullData
         .filter(t => t.showlegend !== false).map(t => t.name)""")
     assert any(n.startswith("first") for n in names)

@@ -5,7 +5,7 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from e2e import screenshot, set_number, wait_for_app
+from e2e import CEILING_MS, eventually, screenshot, set_number, wait_for_app
 
 from lrlab.io.share import decode
 from lrlab.present.guide import GUIDE
@@ -18,7 +18,10 @@ def app(server, browser):
     return server, browser
 
 
-def open_app(browser, url, path="", height=900):
+def open_app(browser, url, path="", height=900, live=False):
+    """A new browser (context) on ``path``. A page that watches a live job reruns its watcher
+    every second, and on a loaded machine each rerun can take longer than that, so it may
+    never read "not running": for ``live`` pages the caller waits for their content instead."""
     context = browser.new_context(viewport={"width": 1280, "height": height})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
     page = context.new_page()
@@ -26,9 +29,11 @@ def open_app(browser, url, path="", height=900):
     wait_for_app(page)
     if path:
         page.goto(f"{url}/{path}")
+        if live:
+            return page
         wait_for_app(page)
     if path.startswith("train"):  # its first run imports the training stack: slow under load
-        page.get_by_role("button", name="Start training").wait_for(timeout=90_000)
+        page.get_by_role("button", name="Start training").wait_for(timeout=CEILING_MS)
     return page
 
 
@@ -41,9 +46,11 @@ def share_box(page, key, param):
 def copied(page, key):
     box = page.locator(f".st-key-{key} [data-testid='stCode']")
     box.hover()
+    page.evaluate("navigator.clipboard.writeText('')")
     box.locator("button").first.click()
-    page.wait_for_timeout(300)
-    return page.evaluate("navigator.clipboard.readText()").strip()
+    return eventually(
+        lambda: page.evaluate("navigator.clipboard.readText()").strip(), "nothing was copied"
+    )
 
 
 def test_explore_share_box_follows_an_edit_and_copies(app):
@@ -65,7 +72,7 @@ def test_explore_share_box_follows_an_edit_and_copies(app):
 def test_compare_share_box_follows_an_edit(app):
     url, browser = app
     page = open_app(browser, url, "compare")
-    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot", timeout=CEILING_MS)
     first = page.locator("[data-testid='stExpander']").first
     first.locator("summary").click()
     box = first.get_by_label("lr", exact=True)
@@ -90,13 +97,13 @@ def test_compare_share_box_follows_an_edit(app):
 def test_home_offers_every_page_with_a_first_step(app):
     url, browser = app
     page = open_app(browser, url)
-    page.get_by_role("link", name="Open Explore").wait_for(timeout=60_000)
+    page.get_by_role("link", name="Open Explore").wait_for(timeout=CEILING_MS)
     for guide in GUIDE:
         assert page.get_by_role("link", name=f"Open {guide.title}").is_visible(), guide.title
         assert page.get_by_text(guide.first_step).is_visible()
     screenshot(page, "home")
     page.get_by_role("link", name="Open Train").click()
-    page.get_by_role("button", name="Start training").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Start training").wait_for(timeout=CEILING_MS)
     assert page.url.endswith("/train")
     page.context.close()
 
@@ -107,20 +114,20 @@ def test_stop_shows_the_real_state_and_only_the_owner_may_stop(app):
     set_number(owner, "epochs", 200)
     set_number(owner, "batch_size", 16)
     owner.get_by_role("button", name="Start training").click()
-    owner.get_by_role("button", name="Stop").wait_for(timeout=60_000)
+    owner.get_by_role("button", name="Stop").wait_for(timeout=CEILING_MS)
     run_id = parse_qs(urlparse(owner.url).query)["run"][0]
 
-    stranger = open_app(browser, url, "train")  # another browser: the same server
-    stranger.get_by_text("Another session's run").wait_for(timeout=30_000)
+    stranger = open_app(browser, url, "train", live=True)  # another browser, same server
+    stranger.get_by_text("Another session's run").wait_for(timeout=CEILING_MS)
     assert stranger.get_by_text("watch only").first.is_visible()
     assert stranger.get_by_role("button", name="Stop").count() == 0
     screenshot(stranger, "train-other-session")
-    holder = open_app(browser, url, f"train?run={run_id}")  # the run's link
-    holder.get_by_role("button", name="Stop").wait_for(timeout=30_000)
+    holder = open_app(browser, url, f"train?run={run_id}", live=True)  # the run's link
+    holder.get_by_role("button", name="Stop").wait_for(timeout=CEILING_MS)
     holder.context.close()
 
     owner.get_by_role("button", name="Stop").click()
-    owner.get_by_text("epochs done").wait_for(timeout=60_000)
+    owner.get_by_text("epochs done").wait_for(timeout=CEILING_MS)
     wait_for_app(owner)
     time.sleep(1.5)  # a live page would redraw within a second: it must stay as it is
     assert owner.get_by_text("epochs done").is_visible()
@@ -149,12 +156,12 @@ def _overlap(a, b):
 def test_small_multiples_titles_stay_readable(app):
     url, browser = app
     page = open_app(browser, url, "compare")
-    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot", timeout=CEILING_MS)
     page.get_by_text("small multiples").click()
     wait_for_app(page)
     page.wait_for_function(
         "() => document.querySelectorAll('.js-plotly-plot .annotation').length >= 2",
-        timeout=30_000,
+        timeout=CEILING_MS,
     )
     title = page.locator(".js-plotly-plot .annotation").first.bounding_box()
     legend = page.locator(".js-plotly-plot .legend")

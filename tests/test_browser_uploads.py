@@ -4,7 +4,7 @@ say in one line why not and keep what they show."""
 import json
 
 import pytest
-from e2e import chart_traces, screenshot, wait_for_app
+from e2e import CEILING_MS, chart_traces, eventually, screenshot, wait_for_app
 from test_browser import open_page
 
 pytestmark = pytest.mark.browser
@@ -39,16 +39,21 @@ def test_explore_opens_a_file_or_says_why_not(page, server, tmp_path):
     open_page(page, f"{server}/explore")
     page.get_by_role("tab", name="Config & share").click()
     upload(page, tmp_path, SCHEDULE)
-    lr = chart_traces(page)[0]["y"]
+    lr = eventually(
+        lambda: (y := chart_traces(page)[0]["y"]) and len(y) == 12 and y, "file not drawn"
+    )
     assert lr == pytest.approx([0.1] * 3 + [0.05] * 3 + [0.025] * 3 + [0.0125] * 3)
     bad = {**SCHEDULE, "scheduler": {"name": "StepLR", "step_size": "ten"}}
     upload(page, tmp_path, bad, "bad.json")
-    shown = [e for e in errors(page) if e.startswith("Not loaded")]
+    shown = eventually(
+        lambda: [e for e in errors(page) if e.startswith("Not loaded")],
+        "the error box did not appear",
+    )
     assert len(shown) == 1 and "step_size" in shown[0] and "\n" not in shown[0]
     assert chart_traces(page)[0]["y"] == lr  # nothing else changed
     screenshot(page, "explore-upload-refused")
     upload(page, tmp_path, RUN, "run.json")  # a run config: over the run's epochs and batches
-    assert len(chart_traces(page)[0]["y"]) == 46
+    eventually(lambda: len(chart_traces(page)[0]["y"]) == 46, "the run's 46 steps not drawn")
     assert not [e for e in errors(page) if e.startswith("Not loaded")]
 
 
@@ -57,14 +62,18 @@ def test_train_takes_a_run_config_with_its_settings_or_says_why_not(page, server
     wait_for_app(page)
     page.goto(f"{server}/train")
     wait_for_app(page)
-    page.get_by_role("button", name="Start training").wait_for(timeout=90_000)
+    page.get_by_role("button", name="Start training").wait_for(timeout=CEILING_MS)
     page.get_by_text("Upload", exact=True).click()
     wait_for_app(page)
     upload(page, tmp_path, RUN, "run.json")
-    assert page.get_by_label("epochs", exact=True).input_value() == "2"  # the file's setting
+    epochs = page.get_by_label("epochs", exact=True)
+    eventually(lambda: epochs.input_value() == "2", "the file's epochs were not shown")
     assert page.get_by_role("button", name="Start training").is_enabled()
     upload(page, tmp_path, {**RUN, "train": {"epochs": 0}}, "bad-run.json")
-    shown = [e for e in errors(page) if e.startswith("Not loaded")]
+    shown = eventually(
+        lambda: [e for e in errors(page) if e.startswith("Not loaded")],
+        "the error box did not appear",
+    )
     assert len(shown) == 1 and "train.epochs" in shown[0]
     assert page.get_by_label("epochs", exact=True).input_value() == "2"  # kept
     screenshot(page, "train-upload-refused")

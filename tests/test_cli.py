@@ -63,7 +63,7 @@ def test_simulate_and_code_read_start_step_from_the_json():
             ("simulate", "-"),
             '{"optimizer": {"name": "SGD"}, "scheduler": {"name": "StepLR", '
             '"step_size": 0}, "steps": 5}',
-            "scheduler: torch fails at step 1: integer modulo by zero",
+            "scheduler.step_size: torch fails at step 1: integer modulo by zero",
         ),
         (
             ("code", "-"),

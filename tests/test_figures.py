@@ -145,3 +145,40 @@ def test_figures_from_the_cached_layout_are_independent_and_match_plotly():
     import plotly.graph_objects as go
 
     go.Figure(second.to_dict())
+
+
+def flat_df(lr=0.05, steps=20):
+    return simulate(
+        {
+            "optimizer": {"name": "SGD", "lr": lr},
+            "scheduler": {"name": "ConstantLR", "factor": 1.0, "total_iters": 0},
+            "steps": steps,
+        }
+    )
+
+
+def test_a_flat_lr_gets_a_range_around_its_value_in_every_lr_chart():
+    df = flat_df()
+    view = {
+        "epochs": 20,
+        "steps_per_epoch": 1,
+        "step_per": "epoch",
+        "x_axis": "epoch",
+        "log_y": False,
+    }
+    assert list(lr_figure(df, view).layout.yaxis.range) == [0.0, 0.1]
+    lo, hi = lr_figure(df, {**view, "log_y": True}).layout.yaxis.range
+    assert lo < np.log10(0.05) < hi
+    items = [{"name": n, "color": "#000000", "df": df, "view": view} for n in ("a", "b")]
+    for layout in ("overlay", "grid"):
+        fig = compare_figure(items, layout=layout)
+        assert list(fig.layout.yaxis.range) == [0.0, 0.1]
+    assert list(compare_figure(items, normalize="peak").layout.yaxis.range) == [0.0, 2.0]
+
+
+def test_a_changing_lr_keeps_plotlys_autorange():
+    cfg = with_view_steps(preset("Cosine with linear warmup"))
+    df = simulate(cfg)
+    assert lr_figure(df, cfg["view"]).layout.yaxis.range is None
+    item = {"name": "a", "color": "#000000", "df": df, "view": cfg["view"]}
+    assert compare_figure([item]).layout.yaxis.range is None

@@ -97,3 +97,38 @@ def test_schedule_difference_names_what_changed():
     explicit["optimizer"]["betas"] = [0.9, 0.999]
     assert schedule_difference(explicit, preset("Exponential decay")) is None
     assert "61" in schedule_difference({**explicit, "view": {"epochs": 61}}, explicit)
+
+
+def _chained(depth):
+    """ChainedScheduler nested ``depth`` levels deep around one StepLR."""
+    sched = {"name": "StepLR", "step_size": 2, "gamma": 0.5}
+    for _ in range(depth):
+        sched = {"name": "ChainedScheduler", "schedulers": [sched]}
+    return {"optimizer": {"name": "SGD", "lr": 0.1}, "scheduler": sched}
+
+
+def test_the_form_offers_every_nesting_the_validator_accepts_and_no_deeper():
+    from lrlab import ConfigError, validate
+    from lrlab.core.kinds import MAX_NESTING
+
+    at = AppTest.from_function(_script, default_timeout=TIMEOUT)
+    at.session_state["want"] = _chained(1)
+    at.run()
+    key, levels = "f.sch.ChainedScheduler.schedulers.0.name", 1
+    while "ChainedScheduler" in at.selectbox(key=key).options:
+        at.selectbox(key=key).set_value("ChainedScheduler").run()
+        no_exception(at)
+        levels += 1
+        # Whatever the form offers, the validator takes: no error, and the config it built.
+        assert at.session_state["errors"] == [], levels
+        got = json.loads(at.session_state["got"])
+        validate(got, steps=20)
+        sched, depth = got["scheduler"], 0
+        while sched["name"] == "ChainedScheduler":
+            sched, depth = sched["schedulers"][0], depth + 1
+        assert depth == levels  # the form built the nesting it shows
+        key = key.removesuffix(".name") + ".ChainedScheduler.schedulers.0.name"
+    assert levels == MAX_NESTING  # every depth the validator accepts is offered, no deeper
+    assert at.selectbox(key=key).options  # the deepest level still offers plain schedulers
+    with pytest.raises(ConfigError, match="nest at most"):
+        validate(_chained(MAX_NESTING + 1), steps=20)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrlab import ConfigError
-from lrlab.train.lrcurve import (
+from lrlab.rangetest.curve import (
     DIVERGE_FACTOR,
     Smoother,
     apply_lr,
@@ -24,7 +24,7 @@ from lrlab.train.lrcurve import (
     suggestions,
     valley,
 )
-from lrlab.train.lrfind import range_test_on
+from lrlab.rangetest.run import range_test_on
 
 matplotlib.use("Agg")
 
@@ -114,6 +114,29 @@ def test_it_stops_at_the_first_step_whose_smoothed_loss_passes_four_times_its_mi
     full = range_test_on(model, opt, regression_batches(), mse(model), lrs, stop_div=False)
     assert len(full.lrs) == 200 and full.diverged_step is None
     assert full.losses[: stop + 1] == curve.losses
+
+
+def test_a_gently_diverging_curve_stops_once_the_smoothed_loss_passes_four_times_its_best():
+    """fastai's rule with its numbers written out: 0.98 smoothing, 4x the best smoothed loss.
+    The loss is scripted (flat, then growing 10% a step), so where it stops is known."""
+    scripted = [1.0] * 30 + [1.1**k for k in range(1, 171)]
+    model, opt = tiny()
+    step = iter(scripted)
+    loss = lambda x, y: model(x).sum() * 0.0 + next(step)  # noqa: E731
+    lrs = ramp(1e-4, 1.0, len(scripted), "exp")
+    curve = range_test_on(model, opt, regression_batches(), loss, lrs)
+    avg, best, want = 0.0, math.inf, None
+    for i, x in enumerate(scripted):
+        avg = 0.98 * avg + 0.02 * x
+        smoothed = avg / (1 - 0.98 ** (i + 1))
+        best = min(best, smoothed)
+        if smoothed > 4.0 * best:
+            want = i
+            break
+    assert want is not None and 30 < want < 100
+    assert curve.diverged_step == want and len(curve.losses) == want + 1
+    assert curve.losses == pytest.approx(scripted[: want + 1])
+    assert curve.smoothed[-1] > 4.0 * min(curve.smoothed) >= curve.smoothed[-2]
 
 
 def test_smoother_flags_nan_and_inf():
@@ -226,6 +249,7 @@ def test_spread_and_too_short_curves():
     }
     assert spread([None]) is None
     assert suggestions([1e-3, 1e-2], [1.0, 2.0], 100) == {
+        "minimum7": None,
         "valley": None,
         "steepest": None,
         "minimum": None,

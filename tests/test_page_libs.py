@@ -86,6 +86,6 @@ def test_compare_overlays_a_timm_schedule_on_its_torch_lookalike():
         at.button(key="cmp.add").click().run()
     no_exception(at)
     assert [t["name"] for t in traces(at)][2:] == list(LOOKALIKES)
-    summary = at.dataframe[0].value
-    assert pd.isna(summary[DIFFERS].iloc[0])  # the first is the reference
-    assert summary[DIFFERS].iloc[1] == 0  # StepLR vs cosine: apart at once
+    summary = at.table[0].value
+    assert summary[DIFFERS].iloc[0] == "— (the reference)"
+    assert summary[DIFFERS].iloc[1] == "0 (of iters 0–9,999)"  # StepLR vs cosine: apart at once

@@ -8,6 +8,7 @@ from lrlab.core.view import with_view_steps
 from lrlab.io.links import open_comparison, open_schedule, schedule_difference
 from lrlab.io.share import decode, encode
 from lrlab.present.presets import preset
+from ui.labels import fit
 
 NESTED = {
     "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
@@ -133,7 +134,9 @@ def test_an_edited_preset_is_named_custom_and_edited_back_named_again():
     at.number_input(key="ex.opt.SGD.lr").set_value(0.2).run()
     box = at.selectbox(key="ex.preset")
     assert box.value == "(your own)"
-    assert box.format_func(box.value) == f"custom (edited from {name})"
+    edited = f"custom (edited from {name})"
+    assert box.format_func(box.value) == fit(edited)  # the box shows what fits
+    assert edited in [c.value for c in at.sidebar.caption]  # and the whole name under it
     at.number_input(key="ex.opt.SGD.lr").set_value(0.1).run()
     assert at.selectbox(key="ex.preset").value == name
 

@@ -4,14 +4,8 @@ each method's suggestion, and "use as max_lr" puts the suggestion into the sched
 import pytest
 from apptest_helpers import no_exception, page, traces
 
-from lrlab.train.jobs import get_manager
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    path = tmp_path / "runs.sqlite"
-    monkeypatch.setenv("LRLAB_DB", str(path))
-    return path
+from lrlab.jobs.manager import get_manager
+from lrlab.rangetest.figure import METHOD_NAMES, how_to_read
 
 
 def test_find_a_learning_rate_and_use_it_as_max_lr(db):
@@ -38,10 +32,11 @@ def test_find_a_learning_rate_and_use_it_as_max_lr(db):
     )
     names = [t["name"] for t in chart]
     assert any(n.startswith("valley (fastai)") for n in names)
+    assert any(n.startswith("minimum/7 (measured best)") for n in names)
     assert any(n.startswith("steepest (torch-lr-finder)") for n in names)
     assert any("spread over 2 seeds" in n for n in names)
     assert sum(n.startswith("loss (smoothed)") for n in names) == 2
-    assert "Read the smoothed curve" in " ".join(c.value for c in at.caption)
+    assert how_to_read("minimum7") in [c.value for c in at.caption]
     assert not any(b.label == "Stop" for b in at.button)
 
     # The starter schedule is one-cycle: "use as max_lr" sets its max_lr, and the planned
@@ -53,8 +48,34 @@ def test_find_a_learning_rate_and_use_it_as_max_lr(db):
     planned = traces(at, 0)
     peak = max(max(t["y"]) for t in planned if t["name"].startswith("lr"))
     assert peak == pytest.approx(lr, rel=1e-3)  # the peak step falls just off the top
+    assert at.session_state["tr.lr_patch"]["lr"] == float(f"{lr:.3g}")  # stored as shown
     at.button(key="tr.rt.undo").click().run()
     assert not any("max_lr set to" in i.value for i in at.info)
+
+    # Another method: the sentence, the chart's solid line and the button follow it.
+    result = run["result"]
+    assert at.selectbox(key="tr.rt.method").value == "minimum7"  # the measured default
+    for method in ("steepest", "valley", "minimum", "minimum7"):
+        at.selectbox(key="tr.rt.method").set_value(method).run()
+        no_exception(at)
+        median = result["suggestion_spread"][method]["median"]
+        shown = float(f"{median:.3g}")
+        assert any(f"Suggested learning rate: **{shown:.3g}**" in s.value for s in at.success)
+        assert at.button(key="tr.rt.use_peak").label == f"use {shown:.3g} as max_lr"
+        chart = next(
+            traces(at, i)
+            for i in range(len(at.get("plotly_chart")))
+            if any(t["name"] == "loss (smoothed)" for t in traces(at, i))
+        )
+        solid = [t for t in chart if t.get("line", {}).get("width") == 3]
+        assert [t["name"] for t in solid] == [f"{METHOD_NAMES[method]}: {median:.3g}"]
+        # the caption and the chart's mark say what this method's suggestion is
+        assert how_to_read(method) in [c.value for c in at.caption]
+        marks = [t for t in chart if t["name"].startswith("lowest smoothed loss")]
+        assert len(marks) == (method in ("minimum", "minimum7"))
+    at.button(key="tr.rt.use_peak").click().run()
+    assert at.session_state["tr.lr_patch"]["lr"] == shown
+    assert any(f"max_lr set to {shown:.3g}" in i.value for i in at.info)
 
 
 def test_bad_range_options_say_why(db):
@@ -64,3 +85,27 @@ def test_bad_range_options_say_why(db):
     no_exception(at)
     assert any("end_lr" in e.value for e in at.error)
     assert "tr.rt" not in at.session_state
+
+
+def test_a_suggestion_stays_with_the_schedule_it_was_made_for(db):
+    from apptest_helpers import ROOT, TIMEOUT
+    from streamlit.testing.v1 import AppTest
+
+    from lrlab.present.presets import STARTER
+
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=TIMEOUT)
+    # As "use as max_lr" leaves it after a range test on the starter schedule.
+    at.session_state["tr.lr_patch"] = {"lr": 0.5, "target": "peak", "schedule": STARTER}
+    at.run()
+    no_exception(at)
+
+    def peak():
+        return max(max(t["y"]) for t in traces(at, 0) if t["name"].startswith("lr"))
+
+    assert any("max_lr set to 0.5" in i.value for i in at.info)
+    assert peak() == pytest.approx(0.5, rel=1e-3)
+    at.radio(key="tr.source").set_value("Preset").run()
+    at.selectbox(key="tr.preset").set_value("One-cycle (fastai)").run()
+    no_exception(at)
+    assert not any("set to" in i.value for i in at.info)  # another schedule: its own max_lr
+    assert peak() == pytest.approx(0.4, rel=1e-3)

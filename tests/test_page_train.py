@@ -1,16 +1,8 @@
 """The Train and Runs pages through AppTest: the page submits, the job manager trains."""
 
-import pytest
 from apptest_helpers import no_exception, page, traces
 
-from lrlab.train.jobs import get_manager
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    path = tmp_path / "runs.sqlite"
-    monkeypatch.setenv("LRLAB_DB", str(path))
-    return path
+from lrlab.jobs.manager import get_manager
 
 
 def start(at, epochs=2, name=""):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cli_runner import lrlab_process
 
-from lrlab.train.jobs import JobManager
+from lrlab.jobs.manager import JobManager
 from lrlab.train.slots import SlotWaitCancelled, busy_slots, device_slot, slot_count
 from lrlab.train.store import RunStore
 
@@ -108,7 +108,13 @@ def digits(epochs=1):
     return {
         "optimizer": {"name": "SGD", "lr": 0.05, "momentum": 0.9},
         "scheduler": {"name": "CosineAnnealingLR", "T_max": epochs},
-        "train": {"dataset": "digits", "epochs": epochs, "batch_size": 64, "device": "cpu"},
+        "train": {
+            "dataset": "digits",
+            "epochs": epochs,
+            "batch_size": 64,
+            "subset": 256,  # these tests are about taking turns, not about learning
+            "device": "cpu",
+        },
     }
 
 
@@ -184,14 +190,13 @@ def find_lr(tmp_path, default_db, db):
 
 def range_test_file(tmp_path):
     path = tmp_path / "range.json"
-    path.write_text(json.dumps({**digits(), "train": {**digits()["train"], "subset": 256}}))
+    path.write_text(json.dumps(digits()))
     return path
 
 
 def sweep_file(tmp_path):
     path = tmp_path / "sweep.json"
-    base = {**digits(), "train": {**digits()["train"], "subset": 256}}
-    spec = {"base": base, "variants": [{"label": "cosine"}], "seeds": [0]}
+    spec = {"base": digits(), "variants": [{"label": "cosine"}], "seeds": [0]}
     path.write_text(json.dumps(spec))
     return path
 

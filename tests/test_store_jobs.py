@@ -1,13 +1,18 @@
 import json
+import os
+import shutil
 import sqlite3
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
-from cli_runner import ROOT
+from cli_runner import ROOT, lrlab
 from cli_runner import train as cli_train
 
 from lrlab import ConfigError
-from lrlab.train.jobs import JobManager, get_manager
+from lrlab.jobs.manager import JobManager, get_manager
 from lrlab.train.store import RunStore
 
 
@@ -173,8 +178,8 @@ def test_cli_train_failed_run_exits_1_with_summary(tmp_path):
     assert summary["status"] == "failed" and "cifar-10-python.tar.gz" in summary["message"]
 
 
-def test_store_adds_new_columns_to_an_old_database(tmp_path):
-    path = tmp_path / "old.sqlite"
+def old_database(path):
+    """A run database as the first release created it: no kind, sweep or result columns."""
     db = sqlite3.connect(path)
     db.execute(
         "CREATE TABLE runs (id TEXT PRIMARY KEY, name TEXT NOT NULL, created REAL NOT NULL,"
@@ -190,6 +195,11 @@ def test_store_adds_new_columns_to_an_old_database(tmp_path):
     )
     db.commit()
     db.close()
+
+
+def test_store_adds_new_columns_to_an_old_database(tmp_path):
+    path = tmp_path / "old.sqlite"
+    old_database(path)
     store = RunStore(path)
     old = store.get_run("old")
     assert old["kind"] == "train"
@@ -204,3 +214,81 @@ def test_store_adds_new_columns_to_an_old_database(tmp_path):
         3,
     )
     RunStore(path)  # opening again adds nothing twice
+
+
+def test_a_range_test_is_stored_and_read_back_on_an_old_database(tmp_path):
+    db = tmp_path / "old.sqlite"
+    old_database(db)
+    cfg = digits(subset=128)
+    cfg["train"]["model"] = "lenet"
+    out = lrlab("find-lr", "-", "--iters", 8, "--end-lr", 1.0, "--db", db, stdin=json.dumps(cfg))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    store = RunStore(db)
+    run = store.get_run(data["run_id"])
+    assert run["kind"] == "range_test" and run["status"] == "completed"
+    assert run["result"]["lrs"] == data["lrs"] and len(data["lrs"]) >= 2
+    assert run["result"]["suggested_lr"] == data["suggested_lr"]
+    assert store.get_run("old")["result"] is None  # the first release's run: no result
+
+
+def _open_as_nobody(path, run_id, pid):
+    """Open the store in a forked child that drops to user nobody (when we are root) and
+    return what it saw: the child is a real unprivileged process, not a mock."""
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child's result travels through the pipe
+        code = 1
+        try:
+            os.close(read)
+            if os.getuid() == 0:
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+            try:
+                os.kill(pid, 0)
+                signal = "sent"
+            except PermissionError:
+                signal = "not permitted"
+            status = RunStore(path).get_run(run_id)["status"]
+            seen = {"uid": os.getuid(), "signal": signal, "status": status}
+            os.write(write, json.dumps(seen).encode())
+            code = 0
+        except BaseException as err:  # whatever it is, the parent reports it
+            os.write(write, json.dumps({"error": repr(err)}).encode())
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        text = pipe.read()
+    os.waitpid(child, 0)
+    return json.loads(text)
+
+
+def test_a_live_run_of_another_user_is_not_marked_interrupted():
+    """A run whose process lives but belongs to another user (os.kill: PermissionError) is
+    running, not interrupted. Real processes on both sides: as root, the run is a root-owned
+    process and the store is opened by a forked child running as nobody; otherwise the run's
+    pid is 1 (root's init) and an unprivileged child opens the store."""
+    root = os.getuid() == 0
+    owner = subprocess.Popen(["sleep", "300"]) if root else None
+    folder = Path(tempfile.mkdtemp(prefix="lrlab-alive-"))
+    try:
+        folder.chmod(0o777)  # the unprivileged child writes the store's journal there
+        path = folder / "runs.sqlite"
+        store = RunStore(path)
+        run_id = store.create_run(digits())
+        pid = owner.pid if owner else 1
+        store.update_run(run_id, status="running", pid=pid)
+        for f in folder.iterdir():
+            f.chmod(0o666)
+        seen = _open_as_nobody(path, run_id, pid)
+        assert "error" not in seen, seen
+        assert seen["uid"] != 0 and seen["signal"] == "not permitted"  # the case itself
+        assert seen["status"] == "running"
+        assert store.get_run(run_id)["status"] == "running"
+    finally:
+        if owner:
+            owner.kill()
+            owner.wait()
+        shutil.rmtree(folder)

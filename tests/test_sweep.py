@@ -4,7 +4,9 @@ a real local Ray cluster (same results on both, every run stored once, failures 
 import json
 import math
 import os
+import shutil
 import signal
+import tempfile
 import threading
 
 import numpy as np
@@ -13,10 +15,11 @@ from cli_runner import lrlab, lrlab_process
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from scipy.special import expit, logit
+from tiny_runs import TINY_TRAIN
 
 from lrlab import ConfigError
-from lrlab.train.store import RunStore
-from lrlab.train.sweep import (
+from lrlab.sweep import (
     epoch_bands,
     list_sweeps,
     parse_sweep,
@@ -25,17 +28,10 @@ from lrlab.train.sweep import (
     sweep_epochs,
     sweep_runs,
 )
-from lrlab.train.sweep_backends import LocalBackend, RayBackend, init_ray, plan_workers
+from lrlab.sweep.backends import LocalBackend, RayBackend, init_ray, plan_workers
+from lrlab.train.store import RunStore
 
-TRAIN = {
-    "dataset": "digits",
-    "model": "lenet",
-    "epochs": 1,
-    "batch_size": 32,
-    "subset": 256,
-    "device": "cpu",
-    "augment": False,
-}
+TRAIN = TINY_TRAIN
 
 
 def sweep_spec(seeds=(0, 1), **train):
@@ -142,11 +138,13 @@ def test_summary_matches_numpy_and_scipy(acc, n_failed):
     else:
         std = np.std(acc, ddof=1)
         assert math.isclose(a["std_test_accuracy"], std, abs_tol=1e-12)
-        if std > 0:
-            sem = stats.sem(acc)
-            low, high = stats.t.interval(0.95, len(acc) - 1, loc=np.mean(acc), scale=sem)
-            assert math.isclose(a["ci95_low"], low, abs_tol=1e-9)
-            assert math.isclose(a["ci95_high"], high, abs_tol=1e-9)
+        mean = np.mean(acc)
+        if std > 0 and 0 < mean < 1:  # the t-interval on the logit scale (delta method)
+            sem = stats.sem(acc) / (mean * (1 - mean))
+            low, high = stats.t.interval(0.95, len(acc) - 1, loc=logit(mean), scale=sem)
+            assert math.isclose(a["ci95_low"], min(expit(low), mean), abs_tol=1e-9)
+            assert math.isclose(a["ci95_high"], max(expit(high), mean), abs_tol=1e-9)
+            assert 0 <= a["ci95_low"] <= a["mean_test_accuracy"] <= a["ci95_high"] <= 1
         else:
             assert a["ci95_low"] == a["ci95_high"] == a["mean_test_accuracy"]
     assert b["n"] == 1 and b["mean_test_accuracy"] == 0.5 and b["std_test_accuracy"] is None
@@ -175,12 +173,14 @@ def test_epoch_bands_are_mean_and_sample_std_per_label_and_epoch():
 def ray_cluster(tmp_path_factory):
     import ray
 
-    tmp = tmp_path_factory.mktemp("ray")
-    os.environ["RAY_TMPDIR"] = str(tmp)
+    # Short: Ray's socket paths have a length limit that pytest's (and xdist's) folders pass.
+    tmp = tempfile.mkdtemp(prefix="ray")
+    os.environ["RAY_TMPDIR"] = tmp
     init_ray(num_cpus=2)
     yield ray
     ray.shutdown()
     os.environ.pop("RAY_TMPDIR", None)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -313,7 +313,7 @@ def test_cli_ctrl_c_cancels_the_rest_and_prints_the_report(tmp_path):
 def test_sweep_figure_draws_bands_intervals_and_lr_per_schedule():
     import pandas as pd
 
-    from lrlab.train.sweep_figures import sweep_figure
+    from lrlab.sweep.figures import sweep_figure
 
     epochs = pd.DataFrame(
         {
@@ -342,7 +342,56 @@ def test_sweep_figure_draws_bands_intervals_and_lr_per_schedule():
     single = next(t for t in fig.data if t.name == "b" and t.xaxis == "x3")
     assert single.error_y.array is None  # one run: no interval
     assert fig.layout.yaxis3.range[0] >= 0 and fig.layout.yaxis3.range[1] <= 1
-    assert [list(t.y) for t in fig.data if t.xaxis == "x4"] == [[0.1, 0.01], [0.05]]
+    # one epoch convention: epoch k's lr spans k-1..k, its accuracy is drawn at k
+    assert [list(t.y) for t in fig.data if t.xaxis == "x4"] == [[0.1, 0.01, 0.01], [0.05, 0.05]]
+    assert [list(t.x) for t in fig.data if t.xaxis == "x4"] == [[0, 1, 2], [0, 1]]
+    assert list(band.x[:2]) == [1, 2]
+    ranges = {tuple(fig.layout[f"xaxis{i}"].range) for i in ("", "2", "4")}
+    assert ranges == {(0, 2)}
+    assert {fig.layout[f"xaxis{i}"].title.text for i in ("", "2", "4")} == {"epochs trained"}
+    # two by two, the top-right title clear of Plotly's toolbar, a 100% mean drawn whole
+    assert fig.layout.xaxis.domain[1] < fig.layout.xaxis2.domain[0]
+    assert fig.layout.yaxis3.domain[1] < fig.layout.yaxis.domain[0]
+    assert fig.layout.margin.t >= 70 and point.cliponaxis is False
     diverged = summarize([{"label": "a", "status": "diverged", "test_accuracy": None}])
     empty = sweep_figure(epoch_bands(epochs), diverged, lr, ["a"])
     assert list(empty.layout.yaxis3.range) == [0, 1]  # no mean yet: 0..100%, not -100..400%
+    assert fig.layout.yaxis4.range is None  # lrs that change: Plotly's autorange
+    constant = pd.DataFrame({"label": ["a", "a", "b"], "epoch": [0, 1, 0], "lr": [0.05] * 3})
+    flat = sweep_figure(epoch_bands(epochs), summary, constant, ["a", "b"])
+    assert list(flat.layout.yaxis4.range) == [0.0, 0.1]  # around 0.05, never a negative lr
+
+
+@pytest.mark.slow
+def test_cli_reports_paired_comparisons_for_every_pair(tmp_path):
+    spec = sweep_spec(seeds=[0, 1])
+    path = tmp_path / "sweep.json"
+    path.write_text(json.dumps(spec))
+    out = lrlab("sweep", str(path), "--workers", "2", "--db", str(tmp_path / "r.sqlite"))
+    assert out.returncode == 1, out.stderr  # "too hot" diverges
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert set(report) >= {"sweep_id", "backend", "runs", "summary", "comparisons"}
+    comparisons = report["comparisons"]
+    assert [(c["a"], c["b"]) for c in comparisons] == [
+        ("onecycle", "constant"),
+        ("onecycle", "too hot"),
+        ("constant", "too hot"),
+    ]
+    keys = {"a", "b", "n_pairs", "diff_mean", "ci95_low", "ci95_high", "verdict"}
+    assert all(set(c) == keys for c in comparisons)
+    acc = {(r["label"], r["seed"]): r["test_accuracy"] for r in report["runs"]}
+    first = comparisons[0]
+    diff = [acc[("onecycle", s)] - acc[("constant", s)] for s in (0, 1)]
+    low, high = stats.ttest_rel(
+        [acc[("onecycle", s)] for s in (0, 1)], [acc[("constant", s)] for s in (0, 1)]
+    ).confidence_interval(0.95)
+    assert first["n_pairs"] == 2 and first["diff_mean"] == pytest.approx(np.mean(diff))
+    assert first["ci95_low"] == pytest.approx(low) and first["ci95_high"] == pytest.approx(high)
+    assert first["verdict"] in {"a_better", "b_better", "not_distinguishable"}
+    for c in comparisons[1:]:  # "too hot" completed no seed: nothing to pair
+        assert c["n_pairs"] == 0 and c["verdict"] == "not_distinguishable"
+        assert c["diff_mean"] is None and c["ci95_low"] is None and c["ci95_high"] is None
+    assert "onecycle and too hot cannot be compared yet" in out.stderr
+    for s in report["summary"]:
+        if s["ci95_low"] is not None:
+            assert 0 <= s["ci95_low"] <= s["mean_test_accuracy"] <= s["ci95_high"] <= 1

@@ -81,3 +81,11 @@ def test_a_bad_file_is_one_line_naming_the_problem(content, words):
     with pytest.raises(ConfigError) as err:
         open_upload(content)
     assert "\n" not in str(err.value) and words in str(err.value)
+
+
+def test_a_metric_csv_of_200000_values_under_a_header_is_read_whole():
+    # 200,000 is MAX_STEPS (README): a run that long needs one metric value per step.
+    values = [float(i % 7) for i in range(199_999)] + [0.25]
+    data = ("loss\n" + "\n".join(f"{v:g}" for v in values) + "\n").encode()
+    read = read_metric_csv(data)
+    assert len(read) == 200_000 and read[-1] == 0.25 and read == values

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lrlab.train.jobs import JobManager, get_manager
+from lrlab.jobs.manager import JobManager, get_manager
 
 
 def manager() -> JobManager:

@@ -8,9 +8,15 @@ from typing import Any
 import streamlit as st
 
 from lrlab import ConfigError
-from lrlab.train.jobs import Job, JobManager
-from lrlab.train.lrcurve import MAX_ITERS, MAX_REPEATS, METHODS, MODES, apply_lr, peak_target
-from lrlab.train.lrfind_figure import HOW_TO_READ, METHOD_NAMES, live_result, range_test_figure
+from lrlab.jobs.manager import Job, JobManager
+from lrlab.rangetest.curve import MAX_ITERS, MAX_REPEATS, METHODS, MODES, apply_lr, peak_target
+from lrlab.rangetest.figure import (
+    METHOD_LABELS,
+    how_to_read,
+    live_result,
+    range_test_figure,
+)
+from lrlab.rangetest.pick import with_method
 from lrlab.train.status import LIVE, progress_line
 
 P = "tr.rt"
@@ -21,9 +27,10 @@ HELP = (
     "rises geometrically from the first to the last value, one batch per step, and stops "
     "when the smoothed loss passes 4x its minimum. Each parameter group's lr is multiplied "
     "by the same factor, so their ratios are kept (the lr shown is group 0's). Measured as "
-    "one-cycle max_lr on Digits/LeNet over 4 seeds: steepest (torch-lr-finder) tends to be too "
-    "high, near the edge of divergence; valley (fastai) too low and the most seed-dependent; "
-    "minimum/10 a little low but the most stable. Use several seeds to see the spread."
+    "one-cycle max_lr for 4 epochs on Digits/LeNet over 4 seeds at batch 32 and 64: "
+    "minimum/7 (the default) trained best; minimum/10 (fastai) a little low at batch 64; "
+    "valley (fastai) too low and the most seed-dependent; steepest (torch-lr-finder) too high, "
+    "near the edge of divergence. Use several seeds to see the spread."
 )
 
 
@@ -40,24 +47,37 @@ def patched(schedule: dict | None, name: str) -> dict | None:
     return out
 
 
+METHOD_HELP = (
+    "Which rule turns the curve into a suggestion. **minimum/7** (default, measured best): a "
+    "seventh of the lr at the lowest smoothed loss. **minimum/10** (fastai): a tenth of it. "
+    "**valley** (fastai): about half-way down the longest stretch where the loss falls. "
+    "**steepest** (torch-lr-finder): where the loss falls fastest."
+)
+
+
 def options() -> dict[str, Any]:
-    cols = st.columns(6)
+    # Two rows of three: in one row of six the select boxes cut their text at 1280 px.
+    top, bottom = st.columns(3), st.columns(3)
     return {
-        "start_lr": cols[0].number_input(
+        "start_lr": top[0].number_input(
             "start lr", min_value=1e-12, value=1e-7, format="%.1e", key=f"{P}.start_lr"
         ),
-        "end_lr": cols[1].number_input(
+        "end_lr": top[1].number_input(
             "end lr", min_value=1e-12, value=10.0, format="%.1e", key=f"{P}.end_lr"
         ),
-        "iters": cols[2].number_input(
+        "iters": top[2].number_input(
             "iterations", min_value=2, max_value=MAX_ITERS, value=100, key=f"{P}.iters"
         ),
-        "mode": cols[3].selectbox("ramp", MODES, key=f"{P}.mode"),
-        "repeats": cols[4].number_input(
+        "mode": bottom[0].selectbox("ramp", MODES, key=f"{P}.mode"),
+        "repeats": bottom[1].number_input(
             "seeds", min_value=1, max_value=MAX_REPEATS, value=1, key=f"{P}.repeats"
         ),
-        "method": cols[5].selectbox(
-            "method", METHODS, key=f"{P}.method", format_func=lambda m: METHOD_NAMES[m]
+        "method": bottom[2].selectbox(
+            "method",
+            METHODS,
+            key=f"{P}.method",
+            format_func=lambda m: METHOD_LABELS[m],
+            help=METHOD_HELP,
         ),
     }
 
@@ -94,9 +114,11 @@ def watch(
     if status in LIVE:
         running(jobs, run, job, status)
     result = run.get("result") or live_result(jobs.store.steps(run_id))
+    if result.get("suggestion_spread"):  # the method picked now, not the one it ran with
+        result = with_method(result, st.session_state.get(f"{P}.method", result["method"]))
     if result.get("repeats"):
         st.plotly_chart(range_test_figure(result), width="stretch", key=f"{P}.chart")
-        st.caption(HOW_TO_READ)
+        st.caption(how_to_read(result.get("method", "")))
     elif status in LIVE:  # an empty chart would look stuck
         st.caption("The loss curve appears with the first steps and grows as the lr rises.")
     if status == "failed" or (status == "cancelled" and not result.get("suggested_lr")):
@@ -135,11 +157,15 @@ def suggestion(result: dict, schedule_name: str, peak_field: str) -> None:
     if peak_field == "max_lr":
         target, label, tip = (
             "peak",
-            "use as max_lr",
+            f"use {lr:.3g} as max_lr",
             f"{schedule_name} sets the rate from max_lr, so that is where the suggestion goes",
         )
     else:
-        target, label, tip = "lr", "use as lr", "Sets the optimizer's lr (the schedule's peak)"
+        target, label, tip = (
+            "lr",
+            f"use {lr:.3g} as lr",
+            "Sets the optimizer's lr (the schedule's peak)",
+        )
     if st.button(label, key=f"{P}.use_{target}", help=tip):
         st.session_state[PATCH] = {"lr": lr, "target": target, "schedule": schedule_name}
         st.rerun()  # the whole page: the schedule above changes

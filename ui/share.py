@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from urllib.parse import urlencode
+
 import streamlit as st
 
 
@@ -16,3 +19,14 @@ def share_box(label: str, link: str, key: str) -> None:
             f"{label}: {len(link):,} characters; copy it with the button at the right of the box."
         )
         st.code(link, language=None, wrap_lines=False)
+
+
+def address_link(page: str) -> str:
+    """The link the address bar holds for ``page``: every query parameter the page has set
+    (Explore's schedule and its teaching mode alike), so the share box and the address bar
+    never open different pages."""
+    query = urlencode(st.query_params.to_dict())
+    base = ""
+    with contextlib.suppress(AttributeError):  # older Streamlit: a relative link still works
+        base = str(st.context.url or "").split("?")[0].rsplit("/", 1)[0]
+    return f"{base}/{page}?{query}" if base else f"{page}?{query}"

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from lrlab import ConfigError
+from lrlab.io.links import MAX_COMPARED, open_comparison, open_schedule
 from lrlab.io.share import decode, encode
 
 
@@ -27,11 +28,38 @@ def restore_from_url(param: str, apply: Callable[[Any], None]) -> str | None:
     if not value or value in _seen():
         return None
     _seen()[value] = None
+    return open_error(value, apply)
+
+
+def open_error(value: str, apply: Callable[[Any], Any]) -> str | None:
+    """Decode a link's ``value`` and hand it to ``apply`` (which checks it, and may apply it);
+    the message to show when either refuses it, else None."""
     try:
         apply(decode(value))
     except (ConfigError, KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         return f"This shared link could not be opened: {exc}"
     return None
+
+
+# The link parameters of the pages that open a shared state: (page, what it holds, its check).
+SHARED = {
+    "c": ("explore", "a schedule for Explore", open_schedule),
+    "s": ("compare", "a comparison for Compare", lambda d: open_comparison(d, MAX_COMPARED)),
+}
+
+
+def elsewhere_link() -> tuple[str, str | None]:
+    """On a page that opens no shared state (Home): a link meant for Explore (``?c=``) or
+    Compare (``?s=``), checked as that page would. Returns (the message, or "" when the
+    address holds neither; the page's link to open it, when it is valid)."""
+    for param, (page, what, check) in SHARED.items():
+        value = st.query_params.get(param)
+        if value:
+            error = open_error(value, check)
+            if error:
+                return error, None
+            return f"This link holds {what}.", f"{page}?{param}={value}"
+    return "", None
 
 
 def publish_to_url(param: str, state: Any) -> str:

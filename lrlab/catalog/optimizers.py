@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from lrlab.catalog.optimizer_formulas import FORMULAS
 from lrlab.catalog.spec import OptimizerSpec, Param
 
 _LR_HELP = "Learning rate: the step size of each update."
@@ -215,6 +218,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         ),
     ]
 }
+# The update formulas live beside (optimizer_formulas.py), one per optimizer.
+OPTIMIZERS = {n: replace(o, formula=FORMULAS[n]) for n, o in OPTIMIZERS.items()}
 
 # torch.optim optimizers that lrlab leaves out, and why.
 OMITTED_OPTIMIZERS: dict[str, str] = {

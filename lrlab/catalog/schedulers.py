@@ -23,7 +23,9 @@ _LAMBDA = Param(
     example="0.95 ** epoch",
 )
 _ETA_MIN = Param("eta_min", "float", 0.0, "Minimum learning rate.", log=True)
-_TOTAL_ITERS = Param("total_iters", "int", 5, "Number of steps over which the factor applies.")
+_TOTAL_ITERS = Param(
+    "total_iters", "int", 5, "Number of steps over which the factor applies.", span=True
+)
 
 
 def _composite_switch(kwargs: dict[str, Any], ctx: Any) -> None:
@@ -51,14 +53,15 @@ def _cyclic_momentum(kwargs: dict[str, Any], ctx: Any) -> None:
 
 def _one_cycle_total(kwargs: dict[str, Any], ctx: Any) -> None:
     # torch raises in the middle of a run when stepped past its total; catch it up front.
-    total = kwargs.get("total_steps")
-    if total is None and kwargs.get("epochs") and kwargs.get("steps_per_epoch"):
-        total = kwargs["epochs"] * kwargs["steps_per_epoch"]
+    total, field = kwargs.get("total_steps"), "total_steps"
+    both = kwargs.get("epochs") is not None and kwargs.get("steps_per_epoch") is not None
+    if total is None and both:  # as torch: epochs x steps_per_epoch, zeros included
+        total, field = kwargs["epochs"] * kwargs["steps_per_epoch"], "epochs"
     if total is None:
         kwargs["total_steps"] = total = ctx.budget  # lrlab's convenience: fill the run length
     if total < ctx.budget:
         raise ConfigError(
-            f"{ctx.path}.total_steps",
+            f"{ctx.path}.{field}",
             f"OneCycleLR is stepped {ctx.budget} times here but total_steps is {total}; torch "
             "raises past total_steps",
         )
@@ -180,6 +183,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     REQUIRED,
                     "Steps at which to switch to the next scheduler.",
                     example=[5],
+                    span=True,
                 ),
             ),
             "epoch",
@@ -302,13 +306,20 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     example=0.01,
                     log=True,
                 ),
-                Param("step_size_up", "int", 2000, "Steps in the increasing half of a cycle."),
+                Param(
+                    "step_size_up",
+                    "int",
+                    2000,
+                    "Steps in the increasing half of a cycle.",
+                    span=True,
+                ),
                 Param(
                     "step_size_down",
                     "int",
                     None,
                     "Steps in the decreasing half (default: step_size_up).",
                     nullable=True,
+                    span=True,
                 ),
                 Param(
                     "mode",
@@ -342,7 +353,15 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
         SchedulerSpec(
             "CosineAnnealingWarmRestarts",
             (
-                Param("T_0", "int", REQUIRED, "Steps until the first restart.", ge=1, example=10),
+                Param(
+                    "T_0",
+                    "int",
+                    REQUIRED,
+                    "Steps until the first restart.",
+                    ge=1,
+                    example=10,
+                    span=True,
+                ),
                 Param("T_mult", "int", 1, "Factor by which each period grows.", ge=1),
                 _ETA_MIN,
             ),
@@ -370,6 +389,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     "Length of the cycle (lrlab fills in the run length when unset).",
                     ge=1,
                     nullable=True,
+                    span=True,
                 ),
                 Param(
                     "epochs",
@@ -424,7 +444,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
         SchedulerSpec(
             "PolynomialLR",
             (
-                Param("total_iters", "int", 5, "Steps over which the rate decays to 0."),
+                Param("total_iters", "int", 5, "Steps over which the rate decays to 0.", span=True),
                 Param("power", "float", 1.0, "Power of the polynomial."),
             ),
             "epoch",
@@ -449,6 +469,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                     10,
                     "Steps over which the rate anneals from its current value to swa_lr.",
                     ge=0,
+                    span=True,
                 ),
                 Param(
                     "anneal_strategy",

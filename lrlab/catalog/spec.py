@@ -57,6 +57,13 @@ class Param:
     # run's scheduler steps (T_max 1.0: one half cosine over the whole run), or one fraction
     # per milestone.
     fit: float | tuple[float, ...] | None = None
+    # A length counted in scheduler steps (a warmup, a milestone, a cycle): fitting a schedule
+    # to a run of another length scales it. Every ``fit`` period is one too.
+    span: bool = False
+
+    @property
+    def scales(self) -> bool:
+        return self.span or self.fit is not None
 
     @property
     def required(self) -> bool:
@@ -66,13 +73,22 @@ class Param:
         parts = []
         for op, value in (("> ", self.gt), (">= ", self.ge), ("< ", self.lt), ("<= ", self.le)):
             if value is not None:
-                parts.append(f"{op}{value:g}")
+                parts.append(f"{op}{number_text(value)}")
         return " and ".join(parts)
 
     def initial(self) -> Any:
         """The value a fresh form proposes: the example where there is one (torch's default
         may be a no-op, like timm's decay_rate 1.0), else the default."""
         return self.default if self.example is None else self.example
+
+
+def number_text(value: Any) -> str:
+    """A bound or a value as the user wrote it, never rounded (2147483647, not 2.14748e+09)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
 
 
 # A cross-field rule: gets the scheduler's kwargs and the validation context, raises ConfigError.
@@ -142,6 +158,10 @@ class OptimizerSpec:
     momentum_key: Literal["momentum", "betas"] | None = None
     omitted: dict[str, str] = field(default_factory=dict)  # torch kwargs left out, and why
     matrices_only: bool = False  # takes 2-D parameters only (Muon): no biases in generated code
+    # The update of one step as torch computes it (LaTeX, an aligned block), with
+    # g_t the gradient, eta_t the lr in effect (the schedule's), theta the parameters. The
+    # hand-written updates of tests/test_path_formulas.py follow these lines one by one.
+    formula: str = ""
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)

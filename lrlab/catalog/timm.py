@@ -40,7 +40,7 @@ _CYCLES = (
     Param("cycle_decay", "float", 1.0, "Each cycle's peak is this fraction of the last.", gt=0),
     Param("cycle_limit", "int", 1, "Cycles before the lr stays at lr_min.", ge=1),
 )
-_WARMUP_T = Param("warmup_t", "int", 0, "Steps of linear warmup.", ge=0)
+_WARMUP_T = Param("warmup_t", "int", 0, "Steps of linear warmup.", ge=0, span=True)
 _WARMUP_INIT = Param("warmup_lr_init", "float", 0.0, "The lr warmup starts from.", ge=0, log=True)
 
 

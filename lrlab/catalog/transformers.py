@@ -49,6 +49,7 @@ def _warmup(kind: str) -> Param:
         "Steps of linear warmup from 0 to the optimizer's lr (the Trainer's warmup_steps)."
         + ignored,
         ge=0,
+        span=True,
     )
 
 
@@ -61,6 +62,7 @@ def _total(kind: str) -> Param:
         "Total optimizer steps; not set: the run's length (the Trainer's max_steps)." + ignored,
         ge=1,
         nullable=True,
+        span=True,
     )
 
 
@@ -288,6 +290,7 @@ TRANSFORMERS: dict[str, SchedulerSpec] = {
                     "num_training_steps. Once past all three phases the lr stays at the floor.",
                     ge=0,
                     nullable=True,
+                    span=True,
                 ),
                 Param(
                     "warmup_type",

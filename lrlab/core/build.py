@@ -69,7 +69,7 @@ def build_scheduler(spec_cfg: Mapping[str, Any], optimizer: Any, path: str = "sc
         return cls(optimizer=optimizer, **kwargs)
     except ConfigError:
         raise
-    except (ValueError, TypeError, RuntimeError, ZeroDivisionError) as exc:
+    except (ValueError, TypeError, RuntimeError, ArithmeticError) as exc:
         raise ConfigError(path, f"torch rejected it: {exc}") from None
 
 

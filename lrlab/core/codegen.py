@@ -9,9 +9,7 @@ from typing import Any
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS
 from lrlab.core.kinds import KINDS
 from lrlab.core.schedule import Schedule, parse
-
-# Everything above this line builds the model, optimizer and scheduler; below is the loop.
-LOOP_MARKER = "# Training loop"
+from lrlab.core.snippets import LOOP_MARKER, resume_lines
 
 
 def to_code(config: Mapping[str, Any] | Schedule) -> str:
@@ -97,21 +95,6 @@ def _loop(schedule: Schedule) -> list[str]:
         f"    {call}  # then the lr (pass your validation metric)"
         if spec.needs_metric
         else f"    {call}  # then the learning rate",
-    ]
-
-
-def resume_lines(unit: str, start: int, call: str) -> list[str]:
-    """Bring a fresh optimizer and scheduler to step ``start``, as a checkpoint would;
-    ``call`` steps the scheduler."""
-    return [
-        f"# Resuming at {unit} {start}. With a checkpoint saved there, load it instead:",
-        '#     optimizer.load_state_dict(checkpoint["optimizer"])',
-        '#     scheduler.load_state_dict(checkpoint["scheduler"])',
-        f"# Here the {start} {unit}s before it are stepped through (no data, no weight change).",
-        f"for {unit} in range({start}):",
-        "    optimizer.step()",
-        f"    {call}",
-        "",
     ]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from lrlab.catalog import OPTIMIZERS, SCHEDULERS, Param
 from lrlab.core.errors import ConfigError
+from lrlab.core.expr import expression_parts
 from lrlab.core.kinds import (
     KINDS,
     MAX_CHILDREN,
@@ -25,11 +26,26 @@ from lrlab.core.kinds import (
 
 MAX_STEPS = 200_000  # beyond this a simulation holds a server thread for seconds
 MAX_GROUPS = 16
-# "view" (presentation, lrlab.core.view) and "train" (lrlab.train) are validated by their owners.
+# The cost budget. Each bound alone (steps, groups, 73 nested schedulers, 64-part lambdas) is
+# cheap, their product is not: 8 x 8 chained lambdas over 16 groups for 200k steps hold a
+# thread for half an hour. So the work one simulation does is bounded by construction, before
+# anything runs: per step, every scheduler node costs STEP_OVERHEAD plus, per parameter group,
+# its weight (1, more for GROUP_WEIGHT's) and a lambda's parts / EXPR_PARTS_PER_UNIT
+# (measured: bench/cost.py prints each shape at the most steps the budget allows).
+# The budget is one plain scheduler over MAX_STEPS steps and MAX_GROUPS groups.
+STEP_OVERHEAD = 3
+EXPR_PARTS_PER_UNIT = 16
+# Schedulers whose per-group step costs more than StepLR's (they cycle momentum too).
+GROUP_WEIGHT = {"OneCycleLR": 4, "CyclicLR": 2}
+MAX_COST = MAX_STEPS * (STEP_OVERHEAD + MAX_GROUPS)
+# "view" (presentation, lrlab.core.view), "train" (lrlab.train) and "path" (the path panel's
+# problem and start, lrlab.paths.link; simulate, code and training ignore it) are validated by
+# their owners.
 TOP_LEVEL_KEYS = (
     "name",
     "optimizer",
     "param_groups",
+    "path",
     "scheduler",
     "start_step",
     "steps",
@@ -70,6 +86,7 @@ def validate(config: Mapping[str, Any], steps: int | None = None) -> dict[str, A
     ]
     sched = _section(cfg, "scheduler")
     cfg["scheduler"] = _scheduler(sched, replace(ctx, path="scheduler"))
+    _check_cost(cfg["scheduler"], len(groups), total)
     top = SCHEDULERS[cfg["scheduler"]["name"]]
     if start and top.library != "torch" and top.needs_metric:
         # Its generated code watches your own metric, so no script could resume it exactly.
@@ -87,6 +104,49 @@ def _start_step(cfg: dict[str, Any]) -> int:
     text = f"between 0 and {most} (start_step + steps is at most {MAX_STEPS})"
     cfg["start_step"] = check_int("start_step", cfg["start_step"], 0, most, text)
     return cfg["start_step"]
+
+
+def schedule_cost(scheduler: Mapping[str, Any], groups: int, total: int) -> float:
+    """The work units of stepping ``scheduler`` ``total`` times over ``groups`` groups."""
+    return total * _step_cost(scheduler, groups)
+
+
+def _step_cost(sched: Mapping[str, Any], groups: int) -> float:
+    spec = SCHEDULERS[sched["name"]]
+    cost, parts = float(STEP_OVERHEAD), 0
+    for p in spec.params:
+        value = sched.get(p.name)
+        if KINDS[p.kind].nested and value:
+            cost += sum(_step_cost(child, groups) for child in value)
+        elif p.kind == "lambda" and value is not None:
+            texts = value if isinstance(value, list) else [value]
+            parts = max(parts, *(expression_parts(t) for t in texts))
+    return cost + groups * (GROUP_WEIGHT.get(spec.name, 1) + parts / EXPR_PARTS_PER_UNIT)
+
+
+def _nodes(sched: Mapping[str, Any]) -> int:
+    children = [
+        c
+        for p in SCHEDULERS[sched["name"]].params
+        if KINDS[p.kind].nested
+        for c in sched.get(p.name) or ()
+    ]
+    return 1 + sum(_nodes(c) for c in children)
+
+
+def _check_cost(sched: Mapping[str, Any], groups: int, total: int) -> None:
+    per_step = _step_cost(sched, groups)
+    if total * per_step <= MAX_COST:
+        return
+    nodes = _nodes(sched)
+    raise ConfigError(
+        "steps",
+        f"too costly to simulate: {total} steps x {per_step:.0f} work units per step "
+        f"({nodes} scheduler(s) over {groups} group(s)"
+        f", lambdas counted by their parts) = {total * per_step:,.0f}, over lrlab's budget of "
+        f"{MAX_COST:,}; this schedule may run at most {int(MAX_COST // per_step)} steps "
+        "(or use fewer groups, schedulers or lambda parts)",
+    )
 
 
 def _section(cfg: dict[str, Any], key: str) -> dict[str, Any]:

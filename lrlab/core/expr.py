@@ -320,6 +320,11 @@ class _PythonRenderer(ast.NodeTransformer):
         return node
 
 
+def expression_parts(text: str) -> int:
+    """How many parts (syntax nodes) an accepted expression has: its cost per evaluation."""
+    return len(list(ast.walk(compile_expression(text).tree)))
+
+
 def compile_expression(text: str, variable: str = "epoch") -> Expression:
     """Parse and check ``text``; raises :class:`ExpressionError` with a one-line message.
 

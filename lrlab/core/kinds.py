@@ -23,10 +23,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from lrlab.catalog import Param
+from lrlab.catalog.spec import number_text
 from lrlab.core.errors import ConfigError
 from lrlab.core.expr import ExpressionError, compile_expression, safe_lambda
 
 MAX_CHILDREN = 8
+MAX_INT = 2**63 - 1
 MAX_NESTING = 3
 SYNTHETIC_METRIC = {"start": 2.3, "floor": 0.4, "decay": 20.0, "noise": 0.02, "seed": 0}
 
@@ -49,7 +51,13 @@ class Context:
 def check_float(field: str, value: Any, p: Param | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(field, f"must be a number, got {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise ConfigError(
+            field,
+            f"must be a finite number, got an integer of {len(str(abs(value)))} digits",
+        ) from None
     if not math.isfinite(value):
         raise ConfigError(field, "must be a finite number")
     if p is not None:
@@ -60,7 +68,7 @@ def check_float(field: str, value: Any, p: Param | None = None) -> float:
             or (p.le is not None and value > p.le)
         )
         if bad:
-            raise ConfigError(field, f"must be {p.bounds_text()}, got {value:g}")
+            raise ConfigError(field, f"must be {p.bounds_text()}, got {number_text(value)}")
     return value
 
 
@@ -69,8 +77,14 @@ def check_int(field: str, value: Any, lo: float | None, hi: float | None, text: 
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(field, f"must be a whole number, got {value!r}")
+    if abs(value) > MAX_INT:  # torch's integers are 64-bit; larger ones overflow its floats
+        raise ConfigError(
+            field,
+            f"must be at most {MAX_INT} in size, got an integer of {len(str(abs(value)))} digits",
+        )
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        text = text or (f"between {lo:g} and {hi:g}" if hi is not None else f">= {lo:g}")
+        lo_text, hi_text = number_text(lo), number_text(hi)
+        text = text or (f"between {lo_text} and {hi_text}" if hi is not None else f">= {lo_text}")
         raise ConfigError(field, f"must be {text}, got {value}")
     return value
 

@@ -42,7 +42,11 @@ def simulate(config: Mapping[str, Any] | Schedule, steps: int | None = None) -> 
         optimizer = build_optimizer(schedule, params)
         scheduler = build_scheduler(schedule.scheduler, optimizer)
         metrics = metric_values(schedule.scheduler, start + n)
-        lr, momentum = _run(optimizer, scheduler, n, metrics, start)
+        try:
+            lr, momentum = _run(optimizer, scheduler, n, metrics, start)
+        except _StepFailure as failure:
+            field = _culprit(failure.exc, scheduler, schedule.scheduler)
+            raise ConfigError(field, failure.message) from None
     notes = _notes(lr, [str(w.message) for w in caught], start)
     groups = len(params)
     columns: dict[str, Any] = {
@@ -74,6 +78,55 @@ def _notes(lr: np.ndarray, messages: list[str], start: int) -> list[str]:
             f"the lr of group {g} is negative from step {start + t}: the optimizer would climb"
         )
     return list(dict.fromkeys(notes))
+
+
+class _StepFailure(Exception):
+    """What torch raised while stepping, kept until the parameter behind it is found."""
+
+    def __init__(self, exc: BaseException, message: str) -> None:
+        super().__init__(message)
+        self.exc, self.message = exc, message
+
+
+def _culprit(exc: BaseException, scheduler: Any, config: Mapping[str, Any]) -> str:
+    """The field to blame for ``exc``: the scheduler (a composite's child by its path) in
+    whose code torch failed, and, for a division by zero, its one setting that is 0."""
+    nodes = _scheduler_nodes(scheduler, config, "scheduler")
+    path, node = "scheduler", config
+    tb = exc.__traceback__
+    while tb is not None:  # the innermost frame of one of our schedulers
+        owner = tb.tb_frame.f_locals.get("self")
+        if owner is not None and id(owner) in nodes:
+            path, node = nodes[id(owner)]
+        tb = tb.tb_next
+    if isinstance(exc, ZeroDivisionError):
+        whole = "integer" in str(exc)
+        zeros = [
+            k
+            for k, v in node.items()
+            if k != "name"
+            and isinstance(v, int | float)
+            and not isinstance(v, bool)
+            and v == 0
+            and (isinstance(v, int) or not whole)
+        ]
+        if len(zeros) == 1:
+            return f"{path}.{zeros[0]}"
+    return path
+
+
+def _scheduler_nodes(
+    obj: Any, config: Mapping[str, Any], path: str
+) -> dict[int, tuple[str, Mapping[str, Any]]]:
+    """id of each torch scheduler object -> (its config path, its config), composites' children
+    matched by position (torch keeps them in ``_schedulers`` in the config's order)."""
+    out = {id(obj): (path, config)}
+    children = config.get("schedulers")
+    built = getattr(obj, "_schedulers", None)
+    if isinstance(children, list) and isinstance(built, list | tuple):
+        for i, (child_obj, child) in enumerate(zip(built, children, strict=False)):
+            out.update(_scheduler_nodes(child_obj, child, f"{path}.schedulers[{i}]"))
+    return out
 
 
 def _params(schedule: Schedule) -> list[list[torch.Tensor]]:
@@ -117,7 +170,7 @@ def _run(
         raise
     except Exception as exc:  # whatever torch raises mid-run is a refusal, never a crash
         msg = " ".join(str(exc).split()) or type(exc).__name__
-        raise ConfigError("scheduler", f"torch fails at step {t + 1}: {msg}") from None
+        raise _StepFailure(exc, f"torch fails at step {t + 1}: {msg}") from None
     shape = (steps, len(groups))
     return (
         np.frombuffer(lr, dtype=np.float64).reshape(shape),

@@ -15,6 +15,7 @@ import pandas as pd
 from lrlab.catalog import Param
 from lrlab.core.config import MAX_STEPS, Context, check_kwargs
 from lrlab.core.errors import ConfigError
+from lrlab.core.kinds import check_int
 from lrlab.core.steps import STEPPINGS, scheduler_steps, step_positions, usual_step_per
 
 VIEW_PARAMS: tuple[Param, ...] = (
@@ -71,16 +72,30 @@ def with_view_steps(config: Mapping[str, Any]) -> dict[str, Any]:
     """The config with ``steps`` set from its view (what the pages simulate).
 
     The view is the whole run; a ``start_step`` k shows its rest, steps k to the end, as a run
-    resumed from a checkpoint taken at step k goes on."""
-    view = view_of(config)
-    steps = view_steps(view)
+    resumed from a checkpoint taken at step k goes on. A config with ``steps`` and no view
+    (a CLI file) gets the view that lays out exactly those steps, never the default's 100.
+    (A link whose ``steps`` and view disagree is refused where it comes in, lrlab.io.links.)"""
     start = config.get("start_step", 0)
     # Anything but a whole number is validate()'s to refuse, in its own words.
-    if isinstance(start, int | float) and not isinstance(start, bool) and start > 0:
+    start = int(start) if isinstance(start, int | float) and not isinstance(start, bool) else 0
+    if "steps" in config and config.get("view") is None:
+        given = check_int("steps", config["steps"], 1, MAX_STEPS)
+        config = {**config, "view": view_for_steps(config.get("scheduler"), start + given)}
+    view = view_of(config)
+    steps = view_steps(view)
+    if start > 0:
         if start >= steps:
             raise ConfigError("start_step", f"must be below the run's {steps} scheduler steps")
-        steps -= int(start)
+        steps -= start
     return {**config, "view": view, "steps": steps}
+
+
+def view_for_steps(scheduler: Any, total: int) -> dict[str, Any]:
+    """The view of a run of ``total`` scheduler steps, stepped as the scheduler usually is
+    (per batch: that many one-batch epochs)."""
+    if usual_step_per(scheduler) == "batch":
+        return {"epochs": total, "steps_per_epoch": 1, "step_per": "batch"}
+    return {"epochs": total, "step_per": "epoch"}
 
 
 def x_values(steps: np.ndarray | pd.Series, view: Mapping[str, Any]) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""JSON text from outside (a link, an upload, a file): parsed with bounded nesting.
+"""JSON text from outside (a link, an upload, a file): parsed with bounded nesting, and an
+object that holds one key twice is refused (``json.loads`` would keep the last silently).
 
 ``json.loads`` recurses once per nesting level, so ``[[[[...]]]]`` a few thousand deep raises
 RecursionError (and deep values would crash later copies and walks). Nothing lrlab reads nests
@@ -15,12 +16,33 @@ from lrlab.core.errors import ConfigError
 MAX_DEPTH = 32
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return out
+
+
 def loads(text: str | bytes, field: str, what: str) -> Any:
     """Parse ``text``; raises ConfigError(field, one line) for anything that is not bounded
     JSON. ``what`` names the source in the message ("the file", "the shared link")."""
     deep = f"{what} nests JSON more than {MAX_DEPTH} levels deep"
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_unique)
+    except _DuplicateKey as dup:
+        raise ConfigError(
+            field, f"{what} holds the key {json.dumps(dup.key)} twice in one object"
+        ) from None
     except json.JSONDecodeError as exc:
         raise ConfigError(
             field, f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}"

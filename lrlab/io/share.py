@@ -31,8 +31,10 @@ def decode(text: str) -> Any:
             raise ConfigError("link", "the shared link holds too much data")
         if not inflater.eof:  # the checksum at the end is missing: the link was cut
             raise ValueError("truncated")
+        if inflater.unused_data:  # bytes after the stream: not what encode() writes
+            raise ValueError("trailing bytes")
     except ConfigError:
         raise
     except (ValueError, zlib.error):
-        raise ConfigError("link", "the shared link is damaged (was it cut short?)") from None
+        raise ConfigError("link", "the shared link is damaged (cut short or altered)") from None
     return loads(raw, "link", "the shared link")

@@ -23,7 +23,7 @@ def build(spec: SchedulerSpec, sched: Mapping[str, Any], optimizer: Any, path: s
         return make(spec, sched, optimizer)
     except ConfigError:
         raise
-    except (ValueError, TypeError, AssertionError, ZeroDivisionError, KeyError) as exc:
+    except (ValueError, TypeError, AssertionError, ArithmeticError, KeyError) as exc:
         raise ConfigError(path, f"{spec.library} rejected it: {exc}") from None
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lrlab.catalog import SCHEDULERS, SchedulerSpec
-from lrlab.core.codegen import resume_lines
+from lrlab.core.snippets import resume_lines
 from lrlab.libs import library_kwargs
 
 _TRAIN = [

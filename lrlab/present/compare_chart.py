@@ -16,6 +16,7 @@ from lrlab.present.plotting import (
     axis_ref,
     base_layout,
     figure,
+    flat_range,
     group_arrays,
     line_trace,
     set_axis,
@@ -69,6 +70,10 @@ def compare_figure(
         for trace in _schedule_traces(it, cell, normalize, show_mom)
     ]
     _axes(fig_layout, panels, log_y, normalize, show_mom)
+    lrs = [t["y"] for t in data if not (show_mom and t["yaxis"] == "y2")]
+    if flat := flat_range(lrs, log_y):  # one range for every lr panel (grids share y)
+        for i in range(1, (1 if show_mom else panels.rows * panels.cols) + 1):
+            set_axis(fig_layout, axis_ref("yaxis", i), range=flat)
     if items:
         bottom_left = (panels.rows - 1) * panels.cols + 1
         set_axis(

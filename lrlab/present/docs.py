@@ -68,7 +68,8 @@ def catalog_markdown() -> str:
         ]
     out += ["## Optimizers", ""]
     for opt in OPTIMIZERS.values():
-        out += [f"### {opt.name}", "", opt.explain, "", *_table(opt.params), ""]
+        update = [f"$$ {opt.formula} $$", ""] if opt.formula else []
+        out += [f"### {opt.name}", "", opt.explain, "", *update, *_table(opt.params), ""]
     out += [
         "## Left out",
         "",

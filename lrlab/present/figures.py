@@ -23,6 +23,7 @@ from lrlab.present.plotting import (
     axis_ref,
     base_layout,
     figure,
+    flat_range,
     group_arrays,
     line_trace,
     set_axis,
@@ -37,7 +38,28 @@ GHOST_LOG_DECADES = 2
 
 
 def marks_for(config: Mapping[str, Any], df: pd.DataFrame) -> list[tuple[int, str]]:
-    """Scheduler steps worth a vertical marker: milestones, restarts, drops and reductions."""
+    """Scheduler steps worth a vertical marker: milestones, restarts, drops and reductions
+    (the first ``MAX_MARKS``: :func:`marks_note` says when there are more)."""
+    return all_marks(config, df)[:MAX_MARKS]
+
+
+def marks_note(config: Mapping[str, Any], df: pd.DataFrame) -> str | None:
+    """A sentence when the chart's markers stop before the curve's events do (warm restarts
+    stepped per batch restart hundreds of times), so a missing marker is never taken for a
+    missing restart."""
+    every = all_marks(config, df)
+    if len(every) <= MAX_MARKS:
+        return None
+    last = every[MAX_MARKS - 1][0]
+    kinds = " and ".join(sorted({label for _, label in every}))
+    return (
+        f"Markers ({kinds}) are drawn for the first {MAX_MARKS} of {len(every):,}, up to "
+        f"scheduler step {last:,}; the curve itself shows every step."
+    )
+
+
+def all_marks(config: Mapping[str, Any], df: pd.DataFrame) -> list[tuple[int, str]]:
+    """Every marker of :func:`marks_for`, uncapped, in step order."""
     sched = config["scheduler"]
     spec = SCHEDULERS[sched["name"]]
     marks: dict[int, str] = {}
@@ -58,12 +80,12 @@ def marks_for(config: Mapping[str, Any], df: pd.DataFrame) -> list[tuple[int, st
             drops = np.flatnonzero(d < 0)
         else:
             drops = np.flatnonzero((ratio <= 2 / 3) & (before == 0))
-        for t in restarts[:MAX_MARKS]:
+        for t in restarts:
             marks.setdefault(start + int(t) + 1, "restart")
-        for t in drops[:MAX_MARKS]:
+        for t in drops:
             marks.setdefault(start + int(t) + 1, "reduction" if spec.needs_metric else "drop")
     n = int(df["step"].max()) + 1 if len(df) else 0
-    return sorted((s, label) for s, label in marks.items() if start < s < n)[:MAX_MARKS]
+    return sorted((s, label) for s, label in marks.items() if start < s < n)
 
 
 def lr_figure(
@@ -95,6 +117,9 @@ def lr_figure(
         log_range = ghost_log_range(df["lr"].to_numpy(), ghost["lr"].to_numpy())
         if log_range:
             set_axis(layout, "yaxis", range=log_range)
+    drawn = [df["lr"].to_numpy()] + ([ghost["lr"].to_numpy()] if ghost is not None else [])
+    if flat := flat_range(drawn, view["log_y"]):
+        set_axis(layout, "yaxis", range=flat)
     return figure(data, layout)
 
 

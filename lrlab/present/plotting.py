@@ -159,3 +159,23 @@ def line_trace(
         "yaxis": axis_ref("y", cell),
         **kw,
     }
+
+
+def flat_range(values: Sequence[np.ndarray], log: bool = False) -> list[float] | None:
+    """The y range for a curve that never changes, or None when it does (Plotly's autorange
+    then fits it). Plotly draws a flat line on an axis around -1..1, so a constant lr of 0.05
+    was unreadable and the axis showed negative lrs: a flat curve gets 0..2x its value on a
+    linear axis (never below 0 for a positive value) and one decade either side on a log one."""
+    finite = [a[np.isfinite(a)] for a in (np.asarray(v, dtype=float) for v in values)]
+    finite = [a for a in finite if a.size]
+    if not finite:
+        return None
+    lo = min(float(a.min()) for a in finite)
+    hi = max(float(a.max()) for a in finite)
+    if hi - lo > 1e-9 * max(abs(hi), abs(lo)):
+        return None
+    if log:
+        return [math.log10(hi) - 1, math.log10(hi) + 1] if hi > 0 else None
+    if hi > 0:
+        return [0.0, 2 * hi]
+    return [2 * hi, 0.0] if hi < 0 else [0.0, 1.0]

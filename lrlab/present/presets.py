@@ -236,3 +236,13 @@ def _parsed_preset(name: str) -> Schedule:
     """A preset parsed once per process: a page comparing against it on every rerun does not
     validate it again (the Schedule is frozen and never modified)."""
     return parse(preset(name), view=True)
+
+
+def matching_preset(shown: Schedule) -> str | None:
+    """The preset ``shown`` is exactly (as the preset box compares: torch's defaults filled
+    in, the same length and stepping), so an unedited preset opened from a link or a file is
+    named as that preset, not as a schedule of one's own."""
+    return next(
+        (name for name in PRESETS if schedule_difference(shown, _parsed_preset(name)) is None),
+        None,
+    )

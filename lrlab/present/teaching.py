@@ -87,3 +87,24 @@ def get_lr_vs_last_lr(
     df = pd.DataFrame(rows)
     df["differs"] = df["get_last_lr()"] != df["get_lr()"]
     return df, _first_warning([w for w in caught if "get_last_lr" in str(w.message)])
+
+
+def lesson_children(config: Mapping[str, Any]) -> list[tuple[int, str]]:
+    """A composite's children that can carry the get_lr() lesson themselves (not composite,
+    no metric), as ``(index, "2. CosineAnnealingLR")``; [] for a plain scheduler."""
+    sched = config["scheduler"]
+    if not SCHEDULERS[sched["name"]].composite:
+        return []
+    return [
+        (i, f"{i + 1}. {child['name']}")
+        for i, child in enumerate(sched.get("schedulers") or [])
+        if not SCHEDULERS[child["name"]].composite and not SCHEDULERS[child["name"]].needs_metric
+    ]
+
+
+def child_schedule(config: Mapping[str, Any], index: int) -> dict[str, Any]:
+    """Child ``index`` of a composite as a schedule of its own (the same optimizer and groups),
+    so a lesson about a scheduler's own methods (get_lr()) can be shown on it: the composite
+    only calls its children's step()."""
+    out = {k: config[k] for k in ("optimizer", "param_groups", "steps") if k in config}
+    return {**out, "scheduler": config["scheduler"]["schedulers"][index]}

@@ -7,12 +7,15 @@ device, dataset, ...). Exit status: 0 completed, 1 the run did not complete, 2 b
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from lrlab.core.errors import ConfigError
+from lrlab.core.jsonline import json_line
 from lrlab.train.config import TRAIN_PARAMS
 
 EXIT_RUN_FAILED = 1
@@ -62,7 +65,7 @@ def run_train(args: argparse.Namespace) -> int:
     summary = {"run_id": run_id, "model": run.train["model"], **result.as_dict()}
     if result.message:
         print(f"lrlab: {result.status}: {result.message}", file=sys.stderr)
-    print(json.dumps(summary))
+    print(json_line(summary))
     return 0 if result.status == "completed" else EXIT_RUN_FAILED
 
 
@@ -102,7 +105,10 @@ def progress_bar(disabled: bool) -> Any:
 
 def apply_overrides(config: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     """The config with the train-section flags given on the command line put in."""
-    train_cfg = dict(config.get("train") or {})
+    given = config.get("train", {})
+    if not isinstance(given, dict):  # dict([["epochs", 2]]) would turn a list into settings
+        raise ConfigError("train", f"must be an object of training settings, got {given!r:.40}")
+    train_cfg = dict(given)
     for key in OVERRIDES:
         value = getattr(args, key, None)
         if value is not None:
@@ -110,9 +116,38 @@ def apply_overrides(config: dict[str, Any], args: argparse.Namespace) -> dict[st
     return {**config, "train": train_cfg}
 
 
+CANCEL_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def cancel_on_signals(cancel: threading.Event) -> Iterator[None]:
+    """SIGINT and SIGTERM set ``cancel`` for the block (the previous handlers come back after).
+
+    Installed explicitly because a command started in the background by a non-interactive
+    shell (`lrlab sweep ... &`) inherits SIGINT *ignored*, and Python then installs no
+    handler of its own; SIGTERM would otherwise kill the process before it stores anything.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are delivered to the main thread only: its caller handles them
+        return
+
+    def handler(signum: int, _frame: Any) -> None:
+        if not cancel.is_set():
+            name = signal.Signals(signum).name
+            print(f"lrlab: {name}: cancelling (what ran is stored)", file=sys.stderr, flush=True)
+        cancel.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in CANCEL_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 def run_cancellable(work: Callable[[threading.Event], Any]) -> Any:
-    """Run ``work(cancel)`` in a thread; Ctrl-C sets ``cancel`` (the job still ends cleanly and
-    is stored) instead of killing it mid-write."""
+    """Run ``work(cancel)`` in a thread; Ctrl-C, SIGINT or SIGTERM set ``cancel`` (the job still
+    ends cleanly and is stored) instead of killing it mid-write."""
     cancel, done, box = threading.Event(), threading.Event(), {}
 
     def target() -> None:
@@ -121,15 +156,15 @@ def run_cancellable(work: Callable[[threading.Event], Any]) -> Any:
         finally:
             done.set()
 
-    worker = threading.Thread(target=target)
-    worker.start()
-    # Wait on an Event, never in Thread.join(timeout): a Ctrl-C that interrupts join() can mark
-    # the thread finished while it still runs (CPython 3.11), and the result is then lost.
-    try:
-        while not done.wait(0.2):
-            pass
-    except KeyboardInterrupt:
-        cancel.set()
-        done.wait()
-    worker.join()
+    with cancel_on_signals(cancel):
+        worker = threading.Thread(target=target)
+        worker.start()
+        # Wait on an Event, never in Thread.join(timeout): a Ctrl-C that interrupts join() can
+        # mark the thread finished while it still runs (CPython 3.11); the result is then lost.
+        while not done.is_set():
+            try:
+                done.wait(0.2)
+            except KeyboardInterrupt:  # a caller's own SIGINT handling: cancel all the same
+                cancel.set()
+        worker.join()
     return box["r"]

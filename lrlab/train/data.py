@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 CIFAR10_TARBALL = "cifar-10-python.tar.gz"
 DATASET_SIZES = {"cifar10": (50_000, 10_000), "digits": (1_437, 360)}  # (train, test)
+NUM_CLASSES = {"cifar10": 10, "digits": 10}
 
 
 class DatasetUnavailable(RuntimeError):

@@ -46,12 +46,17 @@ def device_name(device: torch.device) -> str:
 
 
 def available_devices() -> list[dict[str, object]]:
-    """Every device choice with whether it works here and a human name, for the UI."""
+    """Every device choice with whether it works here, a human name (``detail``) and a
+    ``label`` short enough for a narrow select box ("auto (cpu)", "cuda (not here)")."""
     out: list[dict[str, object]] = []
     for name in ("auto", "cuda", "mps", "cpu"):
         try:
             dev = resolve_device(name)
-            out.append({"name": name, "available": True, "detail": device_name(dev)})
+            label = f"auto ({dev.type})" if name == "auto" else name
+            out.append(
+                {"name": name, "available": True, "detail": device_name(dev), "label": label}
+            )
         except DeviceUnavailable as exc:
-            out.append({"name": name, "available": False, "detail": str(exc)})
+            label = f"{name} (not here)"
+            out.append({"name": name, "available": False, "detail": str(exc), "label": label})
     return out

@@ -43,7 +43,8 @@ class RunResult:
     test_loss: float | None = None
     epochs: int = 0  # epochs completed
     steps: int = 0  # optimizer steps taken
-    seconds: float = 0.0
+    seconds: float = 0.0  # training: from holding the device slot to the end
+    wait_seconds: float = 0.0  # waiting for the device slot before that
     device: str = ""
     device_name: str = ""
     dataset: str = ""
@@ -91,7 +92,10 @@ def train(
         result.message = failure_message(exc, t["batch_size"])
     finally:
         run.release()
-    result.seconds = time.perf_counter() - started
+        if run.acquired is None:  # never got the slot: the whole time was waiting
+            run.acquired = time.perf_counter()
+    result.wait_seconds = run.acquired - started
+    result.seconds = time.perf_counter() - run.acquired
     try:
         emit({"type": "end", **result.as_dict()})
     finally:
@@ -109,10 +113,12 @@ class _Run:
         self.emit, self.cancel, self.result = emit, cancel, result
         self.needs_metric = SCHEDULERS[self.schedule.scheduler_name].needs_metric
         self.slot = ExitStack()  # the device slot, held from setup to release
+        self.acquired: float | None = None  # perf_counter when the slot was taken
 
     def setup(self, data_dir: str | Path | None, lock_dir: str | Path | None) -> None:
         device = str(resolve_device(self.t["device"]))
         self.slot.enter_context(device_slot(device, lock_dir, self.emit, self.cancel))
+        self.acquired = time.perf_counter()
         setup = prepare(self.cfg, data_dir)
         self.setup_ = setup
         self.device, self.data, self.gen = setup.device, setup.data, setup.gen

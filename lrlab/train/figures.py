@@ -15,7 +15,7 @@ from lrlab.core.errors import ConfigError
 from lrlab.core.simulate import simulate
 from lrlab.core.steps import step_positions
 from lrlab.core.view import x_values
-from lrlab.present.plotting import PALETTE, apply_layout, decimate
+from lrlab.present.plotting import PALETTE, apply_layout, decimate, flat_range
 from lrlab.train.config import RunConfig, parse_run
 
 SMOOTHING = 0.9  # TensorBoard's default exponential smoothing of the loss
@@ -67,6 +67,9 @@ def run_figure(
         _add_epochs(fig, epochs)
         for e in reductions(epochs) if mark_reductions else []:
             fig.add_vline(x=e + 1, line={"color": "#999999", "dash": "dot"}, row=1, col=2)
+    lrs = [np.asarray(t.y, dtype=float) for t in fig.data if t.xaxis == "x2" and t.y is not None]
+    if flat := flat_range(lrs):  # a constant lr: around its value, never a negative axis
+        fig.update_yaxes(range=flat, row=1, col=2)
     fig.update_xaxes(title_text="epoch")
     if total_epochs:  # the whole run's length from the start, so the curves grow into it
         fig.update_xaxes(range=[0, total_epochs])

@@ -1,6 +1,6 @@
 """What training and the LR range test share: device, data, seeded model and optimizer, batches.
 
-Both the engine (:mod:`lrlab.train.engine`) and the range test (:mod:`lrlab.train.lrfind`)
+Both the engine (:mod:`lrlab.train.engine`) and the range test (:mod:`lrlab.rangetest.run`)
 build their world here, so a range test sees exactly the model, data, augmentation and device
 that a run of the same config trains on.
 """

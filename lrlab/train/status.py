@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
+from lrlab.catalog import SCHEDULERS
+
 LIVE = ("queued", "running")
 FINAL = ("completed", "cancelled", "diverged", "failed", "interrupted")
 STARTING = "Starting: loading the data and building the model…"
@@ -108,3 +110,78 @@ def links_to_offer(
         for r in runs
         if r["id"] != watched and (r["status"] not in LIVE or r["id"] in started_here)
     ]
+
+
+def length_hint(
+    schedule: Mapping[str, Any],
+    run_view: Mapping[str, Any],
+    run_scheduler: Mapping[str, Any] | None = None,
+) -> str | None:
+    """A sentence when a schedule trains over another length than it was set up for, counted
+    the way its periods are: epochs for a schedule stepped per epoch, scheduler steps
+    (epochs × batches) for one stepped per batch; None when the lengths agree.
+    ``run_scheduler`` (the parsed run's scheduler) says which periods the schedule leaves
+    unset, which the run fills with its own length (one-cycle's total_steps): those follow
+    the run, the ones it sets keep their values."""
+    own = schedule.get("view") or {}
+    if not isinstance(own, Mapping) or not isinstance(own.get("epochs"), int):
+        return None
+    step_per = run_view["step_per"]
+    batches = own.get("steps_per_epoch") or 100  # the view's default
+    designed = own["epochs"] * (batches if step_per == "batch" else 1)
+    planned = run_view["epochs"] * (run_view["steps_per_epoch"] if step_per == "batch" else 1)
+    if designed == planned:
+        return None
+    if step_per == "epoch":
+        what = (
+            f"set up for {own['epochs']:,} epochs; here it trains for {run_view['epochs']:,} "
+            "(stepped once per epoch)"
+        )
+    else:
+        what = (
+            f"set up for {own['epochs']:,} epochs × {batches:,} batches = {designed:,} "
+            f"scheduler steps; here it trains {run_view['epochs']:,} "
+            f"{'epoch' if run_view['epochs'] == 1 else 'epochs'} × "
+            f"{run_view['steps_per_epoch']:,} batches = {planned:,} steps (stepped per batch)"
+        )
+    kept, filled = _spans(schedule.get("scheduler"), run_scheduler)
+    if not filled:
+        return (
+            f"This schedule was {what}, so periods such as T_max, milestones or one-cycle's "
+            "total_steps keep their values and may end before or after the run: check the "
+            "planned curve."
+        )
+    follow = ", ".join(f"{name} ({value:,})" for name, value in filled)
+    text = (
+        f"This schedule was {what}. It leaves {follow} unset, so that follows the run's "
+        "length: the curve is rescaled to the run"
+    )
+    if kept:
+        text += f"; {', '.join(kept)} keep their values and may end before or after the run"
+    return text + ": check the planned curve."
+
+
+def _spans(given: Any, run: Any, at: str = "") -> tuple[list[str], list[tuple[str, Any]]]:
+    """The periods a scheduler config sets itself, and those it leaves unset that the run
+    filled in (with their values there), children of a composite included."""
+    if not isinstance(given, Mapping) or not isinstance(run, Mapping):
+        return [], []
+    spec = SCHEDULERS.get(given.get("name"))
+    if spec is None:
+        return [], []
+    kept: list[str] = []
+    filled: list[tuple[str, Any]] = []
+    for p in spec.params:
+        if not p.scales:
+            continue
+        name = f"{at}{spec.name}'s {p.name}"
+        if given.get(p.name) is not None:
+            kept.append(name)
+        elif isinstance(run.get(p.name), int):
+            filled.append((name, run[p.name]))
+    children = zip(given.get("schedulers") or [], run.get("schedulers") or [], strict=False)
+    for i, (g, r) in enumerate(children):
+        k, f = _spans(g, r, f"{at}child {i + 1}: ")
+        kept += k
+        filled += f
+    return kept, filled

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from lrlab.core.errors import ConfigError
+
 if TYPE_CHECKING:
     from lrlab.train.config import RunConfig
 
@@ -63,6 +65,7 @@ ADDED_COLUMNS = (
     ("label", "TEXT"),
     ("seed", "INTEGER"),
     ("result", "TEXT"),
+    ("wait_seconds", "REAL"),  # waiting for a device slot; seconds is the training alone
 )
 ACTIVE = ("queued", "running")
 StepRow = tuple[int, int, float, list[float], list[float] | None]
@@ -84,14 +87,19 @@ class RunStore:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path else default_db_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        with self._conn() as db:
-            db.executescript(SCHEMA)
-            have = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
-            for column, sql_type in ADDED_COLUMNS:
-                if column not in have:
-                    db.execute(f"ALTER TABLE runs ADD COLUMN {column} {sql_type}")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._conn() as db:
+                db.executescript(SCHEMA)
+                have = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
+                for column, sql_type in ADDED_COLUMNS:
+                    if column not in have:
+                        db.execute(f"ALTER TABLE runs ADD COLUMN {column} {sql_type}")
+        except (sqlite3.Error, OSError) as exc:
+            # A folder, a file that is not SQLite, a path nobody may write: bad input, one line.
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise ConfigError("", f"cannot open the run database {self.path}: {reason}") from None
         self.interrupted_at_open = self.recover_interrupted()
 
     def _conn(self) -> sqlite3.Connection:
@@ -336,6 +344,7 @@ class Recorder:
             e["status"],
             e["message"],
             seconds=e["seconds"],
+            wait_seconds=e.get("wait_seconds"),
             steps_done=e["steps"],
             test_accuracy=e["test_accuracy"],
             test_loss=e["test_loss"],

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lrlab.rangetest.curve import RangeOptions, parse_options
+from lrlab.rangetest.run import find_lr, range_config
 from lrlab.train.config import RunConfig, parse_run
 from lrlab.train.devices import DeviceUnavailable, resolve_device
 from lrlab.train.engine import RunResult, train
-from lrlab.train.lrcurve import RangeOptions, parse_options
-from lrlab.train.lrfind import find_lr, range_config
 from lrlab.train.slots import default_lock_dir
 from lrlab.train.store import RunStore, default_db_path
 

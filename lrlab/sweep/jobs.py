@@ -17,8 +17,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from lrlab.sweep import new_sweep_id, parse_sweep
 from lrlab.train.store import RunStore
-from lrlab.train.sweep import new_sweep_id, parse_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 

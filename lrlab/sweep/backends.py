@@ -9,10 +9,11 @@ store, so the same code serves one laptop and a cluster whose nodes share no fil
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import multiprocessing as mp
 import os
 import signal
-import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -20,51 +21,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lrlab.sweep.ray_backend import RayBackend, init_ray, ray_connect_timeout
+from lrlab.sweep.records import record_outcome
+from lrlab.sweep.worker import Outcome, execute
 from lrlab.train.store import RunStore
 
-Outcome = dict[str, Any]
 CANCEL_GRACE_SECONDS = 60  # a cancelled run stops within one training step
+PR_SET_PDEATHSIG = 1  # <sys/prctl.h>
 
-
-def execute(
-    config: dict[str, Any],
-    data_dir: str | None = None,
-    threads: int | None = None,
-    cancel: Any = None,
-    lock_dir: str | None = None,
-    lock_host: str | None = None,
-) -> Outcome:
-    """Train one run where this is called (a pool process or a Ray worker); return its events.
-
-    The run takes its device slot in ``lock_dir`` (the driver's, next to its run database) on
-    the machine ``lock_host`` (None: this one); on any other machine of a cluster the path means
-    nothing, so a run there uses that machine's default lock dir."""
-    import torch
-
-    from lrlab.train.engine import train
-
-    if threads:
-        torch.set_num_threads(threads)
-    if lock_host is not None and lock_host != _host():
-        lock_dir = None
-    events: list[dict[str, Any]] = []
-    at: dict[str, float] = {}
-
-    def collect(event: dict[str, Any]) -> None:
-        if event["type"] in ("start", "end"):
-            at.setdefault(event["type"], time.time())
-        events.append(event)
-
-    before = time.time()
-    train(config, collect, cancel, data_dir, lock_dir)
-    # A run's span is its training, as for page and CLI runs: from its start event (after any
-    # wait for a device slot) to its end event.
-    started, finished = at.get("start", before), at.get("end", time.time())
-    return {"events": events, "started": started, "finished": finished, "host": _host()}
-
-
-def _host() -> str:
-    return socket.gethostname()
+__all__ = [
+    "LocalBackend",
+    "RayBackend",
+    "drive",
+    "execute",
+    "init_ray",
+    "make_backend",
+    "plan_workers",
+    "ray_connect_timeout",
+]
 
 
 def plan_workers(workers: int | None, cores: int | None = None) -> tuple[int, int]:
@@ -79,8 +53,35 @@ def plan_workers(workers: int | None, cores: int | None = None) -> tuple[int, in
 _worker_cancel: Any = None
 
 
-def _init_worker(threads: int, cancel: Any) -> None:
+def _die_with(parent: int, kernel: bool) -> None:
+    """End this worker when the driver ``parent`` dies, even by SIGKILL (which no handler
+    sees): a worker holds a core and hundreds of MB, and keeps multiprocessing's resource
+    tracker alive. Linux: the kernel sends SIGKILL (PR_SET_PDEATHSIG); everywhere: a thread
+    that polls the parent pid. ``kernel``: the pool was started from the driver's main thread
+    (the kernel's signal follows the thread that spawned the worker, not the process)."""
+    if kernel and sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # it died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="lrlab-parent-watch", daemon=True).start()
+
+
+def _init_worker(
+    threads: int, cancel: Any, parent: int | None = None, kernel: bool = False
+) -> None:
     global _worker_cancel
+    if parent is not None:
+        _die_with(parent, kernel)
     # Ctrl-C reaches the whole process group: the driver alone decides what stops, and tells
     # the workers through ``cancel`` so a running run ends as "cancelled", not as a crash.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -115,10 +116,15 @@ class LocalBackend:
 
     def start(self, sizes: list[dict[str, Any]]) -> None:
         ctx = mp.get_context("spawn")
+        # Workers are spawned by whichever thread submits: ours, which starts and submits.
+        main_thread = threading.current_thread() is threading.main_thread()
         self._cancel = ctx.Event()
         self.slots = min(self.slots, max(1, len(sizes)))
         self._pool = cf.ProcessPoolExecutor(
-            self.slots, ctx, initializer=_init_worker, initargs=(self.threads, self._cancel)
+            self.slots,
+            ctx,
+            initializer=_init_worker,
+            initargs=(self.threads, self._cancel, os.getpid(), main_thread),
         )
 
     def submit(self, key: int, config: dict[str, Any]) -> None:
@@ -147,118 +153,6 @@ class LocalBackend:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-
-
-# -- ray: one task per run -----------------------------------------------------------------
-def init_ray(address: str | None = None, num_cpus: int | None = None) -> None:
-    """Join the cluster at ``address``, or start a local one (``num_cpus`` cores)."""
-    import ray
-
-    # Workers import lrlab: point them at this checkout (on a cluster, every node needs
-    # lrlab at the same path or installed; see the README).
-    root = str(Path(__file__).resolve().parents[2])
-    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
-    ray.init(
-        address=address,
-        num_cpus=None if address else num_cpus,
-        include_dashboard=False,
-        log_to_driver=False,
-        runtime_env={"env_vars": {"PYTHONPATH": path}},
-    )
-
-
-def _wants_gpu(config: dict[str, Any], cluster_gpus: float) -> bool:
-    device = (config.get("train") or {}).get("device", "auto")
-    return device == "cuda" or (device == "auto" and cluster_gpus > 0)
-
-
-class RayBackend:
-    """Each run is a Ray task: CPU runs take ``cpus_per_run`` cores (and as many torch
-    threads); cuda runs ask for ``gpus_per_run`` GPUs (a fraction packs several runs on one
-    GPU). ``address`` joins a running cluster; without it a local one is started and shut
-    down afterwards."""
-
-    name = "ray"
-
-    def __init__(
-        self,
-        address: str | None = None,
-        workers: int | None = None,
-        data_dir: str | Path | None = None,
-        cpus_per_run: int = 1,
-        gpus_per_run: float = 1.0,
-        num_cpus: int | None = None,
-        lock_dir: str | Path | None = None,
-    ) -> None:
-        self.address, self.workers, self.num_cpus = address, workers, num_cpus
-        self.data_dir = str(data_dir) if data_dir else None
-        self.lock_dir = str(lock_dir) if lock_dir else None
-        self.cpus_per_run, self.gpus_per_run = cpus_per_run, gpus_per_run
-        self.slots = workers or 1
-        self._refs: dict[Any, int] = {}
-        self._owns = False
-
-    def start(self, configs: list[dict[str, Any]]) -> None:
-        import ray
-
-        if not ray.is_initialized():
-            init_ray(self.address, self.num_cpus)
-            self._owns = True
-        resources = ray.cluster_resources()
-        gpus = resources.get("GPU", 0)
-        self._task = ray.remote(execute)
-        gpu = bool(configs) and _wants_gpu(configs[0], gpus)
-        capacity = gpus / self.gpus_per_run if gpu else resources.get("CPU", 1) / self.cpus_per_run
-        self.slots = max(1, min(self.workers or int(capacity), len(configs) or 1))
-        self._gpus = gpus
-
-    def submit(self, key: int, config: dict[str, Any]) -> None:
-        gpu = _wants_gpu(config, self._gpus)
-        task = self._task.options(
-            num_cpus=self.cpus_per_run, num_gpus=self.gpus_per_run if gpu else 0
-        )
-        ref = task.remote(
-            config, self.data_dir, self.cpus_per_run, None, self.lock_dir, self.lock_dir and _host()
-        )
-        self._refs[ref] = key
-
-    def wait(self, timeout: float) -> list[tuple[int, Outcome]]:
-        import ray
-
-        refs = list(self._refs)
-        if not refs:
-            time.sleep(timeout)
-            return []
-        ready, _ = ray.wait(refs, num_returns=1, timeout=timeout)
-        if ready:
-            ready, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
-        out = []
-        for ref in ready:
-            key = self._refs.pop(ref)
-            try:
-                out.append((key, ray.get(ref)))
-            except ray.exceptions.TaskCancelledError:
-                out.append((key, {"status": "cancelled", "message": "cancelled while it ran"}))
-            except ray.exceptions.RayError as exc:  # a node or worker died
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc)
-                out.append((key, {"status": "failed", "message": f"ray: {first}"}))
-        return out
-
-    def outstanding(self) -> int:
-        return len(self._refs)
-
-    def cancel(self) -> None:
-        import ray
-
-        for ref in list(self._refs):
-            ray.cancel(ref)  # KeyboardInterrupt inside a running task; a queued one is dropped
-
-    def close(self) -> None:
-        if self._owns:
-            import ray
-
-            ray.shutdown()
-            self._owns = False
 
 
 def make_backend(
@@ -341,8 +235,6 @@ class _Driver:
             self.record(key, {"status": "failed", "message": message})
 
     def record(self, key: int, outcome: Outcome) -> None:
-        from lrlab.train.sweep import record_outcome
-
         run_id = self.ids[key]
         status = record_outcome(self.store, run_id, outcome)
         if "started" in outcome:  # the worker's wall clock, not the replay's

@@ -22,10 +22,18 @@ from typing import Any
 import torch
 
 from lrlab.core.build import momenta, momentum_key
+from lrlab.rangetest.curve import (
+    METHODS,
+    RangeOptions,
+    Smoother,
+    parse_options,
+    ramp,
+    spread,
+    suggestions,
+)
 from lrlab.train.config import RunConfig, parse_run
 from lrlab.train.data import load_dataset
 from lrlab.train.devices import resolve_device
-from lrlab.train.lrcurve import RangeOptions, Smoother, parse_options, ramp, spread, suggestions
 from lrlab.train.setup import Setup, describe, failure_message, prepare
 from lrlab.train.slots import SlotWaitCancelled, device_slot
 
@@ -129,7 +137,8 @@ class RangeResult:
     curves: list[Curve] = field(default_factory=list)
     seeds: list[int] = field(default_factory=list)
     group_lrs: list[float] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = 0.0  # the range test itself, after it holds the device slot
+    wait_seconds: float = 0.0  # waiting for the device slot
     device: str = ""
     device_name: str = ""
     dataset: str = ""
@@ -157,11 +166,12 @@ def find_lr(
     emit = on_event or (lambda _event: None)
     cancel = cancel or threading.Event()
     result = RangeResult(options=opts, dataset=t["dataset"])
-    started = time.perf_counter()
+    started, acquired = time.perf_counter(), None
     slot = ExitStack()
     try:
         device = str(resolve_device(t["device"]))
         slot.enter_context(device_slot(device, lock_dir, emit, cancel))
+        acquired = time.perf_counter()
         with torch.random.fork_rng():  # leave the caller's global generator as it was
             _repeats(cfg, opts, result, emit, cancel, data_dir)
     except SlotWaitCancelled as exc:
@@ -171,14 +181,24 @@ def find_lr(
             "failed",
             failure_message(exc, t["batch_size"], "range test"),
         )
-    result.seconds = time.perf_counter() - started
+    if acquired is None:  # never got the slot (cancelled while waiting): all was waiting
+        acquired = time.perf_counter()
+    result.wait_seconds = acquired - started
+    result.seconds = time.perf_counter() - acquired
     steps = sum(len(c.lrs) for c in result.curves)
+    with slot:  # released even if reporting the end fails: a held slot would stall every run
+        _emit_end(emit, result, steps)
+    return result
+
+
+def _emit_end(emit: EventSink, result: RangeResult, steps: int) -> None:
     emit(
         {
             "type": "end",
             "status": result.status,
             "message": result.message,
             "seconds": result.seconds,
+            "wait_seconds": result.wait_seconds,
             "steps": steps,
             "epochs": len(result.curves),
             "test_accuracy": None,
@@ -189,8 +209,6 @@ def find_lr(
             "result": result.summary(),
         }
     )
-    slot.close()
-    return result
 
 
 def _repeats(
@@ -288,9 +306,7 @@ def summarize(result: RangeResult, run_id: str | None = None) -> dict[str, Any]:
             }
         )
     first = repeats[0] if repeats else {}
-    per_method = {
-        m: spread([r["suggestions"][m] for r in repeats]) for m in ("valley", "steepest", "minimum")
-    }
+    per_method = {m: spread([r["suggestions"][m] for r in repeats]) for m in METHODS}
     chosen = per_method[opts.method]
     return {
         "run_id": run_id,
@@ -316,4 +332,5 @@ def summarize(result: RangeResult, run_id: str | None = None) -> dict[str, Any]:
         "device": result.device,
         "dataset": result.dataset,
         "seconds": result.seconds,
+        "wait_seconds": result.wait_seconds,
     }

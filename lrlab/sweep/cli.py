@@ -1,20 +1,21 @@
 """``python -m lrlab sweep SWEEP.json``: every variant × seed, on worker processes or Ray.
 
 Progress lines on stderr as runs finish; the last stdout line is one JSON object (sweep_id,
-backend, runs, summary). Exit status: 0 every run completed, 1 some did not (failed,
+backend, runs, summary, comparisons: one paired comparison by seed per pair of labels).
+Exit status: 0 every run completed, 1 some did not (failed,
 diverged, cancelled), 2 bad input.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import re
 import sys
+import threading
 from typing import Any
 
 from lrlab.core.errors import ConfigError
+from lrlab.core.jsonline import json_line
 
 EXIT_RUN_FAILED = 1
 SWEEP_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
@@ -46,23 +47,21 @@ def _progress(p: dict[str, Any]) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _finite(obj: Any) -> Any:
-    """JSON has no NaN: a missing statistic is null."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_finite(v) for v in obj]
-    return obj
+def _say_verdicts(report: dict[str, Any], seeds: int) -> None:
+    from lrlab.sweep.stats import verdicts
+
+    labels = [s["label"] for s in report.get("summary") or []]
+    for line in verdicts(report.get("runs") or [], labels, seeds):
+        print(line, file=sys.stderr)
 
 
 def run_sweep_command(args: argparse.Namespace) -> int:
     from lrlab.io.uploads import load_config
+    from lrlab.sweep import parse_sweep, run_sweep
+    from lrlab.sweep.backends import make_backend
+    from lrlab.train.cli import cancel_on_signals
     from lrlab.train.slots import default_lock_dir
     from lrlab.train.store import RunStore
-    from lrlab.train.sweep import parse_sweep, run_sweep
-    from lrlab.train.sweep_backends import make_backend
 
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers", "must be at least 1")
@@ -84,13 +83,17 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    report = run_sweep(sweep, store, backend, _progress, sweep_id=args.sweep_id)
+    cancel = threading.Event()
+    with cancel_on_signals(cancel):  # SIGINT and SIGTERM: cancel the rest, store every run
+        report = run_sweep(sweep, store, backend, _progress, cancel, sweep_id=args.sweep_id)
     for s in report["summary"]:
         print(
             f"{s['label']}: {_pct(s['mean_test_accuracy'])} ± {_pct(s['std_test_accuracy'])}"
-            f" (95% CI {_pct(s['ci95_low'])} – {_pct(s['ci95_high'])}, n={s['n']})",
+            f" (95% CI {_pct(s['ci95_low'])} – {_pct(s['ci95_high'])}, n={s['n']})"
+            + (f", {s['at_chance']} at chance level" if s["at_chance"] else ""),
             file=sys.stderr,
         )
-    print(json.dumps(_finite(report)), flush=True)
+    _say_verdicts(report, len(sweep.seeds))
+    print(json_line(report), flush=True)
     ok = all(r["status"] == "completed" for r in report["runs"])
     return 0 if ok else EXIT_RUN_FAILED

@@ -1,0 +1,111 @@
+"""The pure side of the loss model on the pages (lrlab/predict/view.py, figures.py): a link's
+fit= parsed once, a sweep's runs to fit, and the key that finds a designed run's prediction."""
+
+import pandas as pd
+import pytest
+
+from lrlab import ConfigError
+from lrlab.predict.figures import band_traces, prediction_key
+from lrlab.predict.view import (
+    FitSpec,
+    fit_level_warnings,
+    fit_loss_model,
+    parse_fit_spec,
+    sweep_fit_ids,
+)
+from lrlab.train.store import RunStore
+
+
+def test_a_fit_link_is_parsed_into_plain_data():
+    spec = parse_fit_spec("ab12cd34ef56, 0123456789ab", None)
+    assert spec == FitSpec(("ab12cd34ef56", "0123456789ab"), "multi-power")
+    assert spec.query() == {"fit": "ab12cd34ef56,0123456789ab", "law": "multi-power"}
+    assert parse_fit_spec("a,b", "momentum").law == "momentum"
+
+
+@pytest.mark.parametrize(
+    ("fit", "law", "said"),
+    [
+        ("", None, "fit: give run ids separated by commas"),
+        ("a,,b", None, "fit: give run ids separated by commas"),
+        ("a", None, "fit: give at least two runs"),
+        ("a,a", None, "fit: a run is given twice"),
+        ("a,<script>", None, "fit: '<script>' is not a run id"),
+        (",".join(f"r{i}" for i in range(17)), None, "fit: at most 16 runs, got 17"),
+        ("a,b", "quadratic", "law: unknown law 'quadratic'"),
+    ],
+)
+def test_a_bad_fit_link_is_one_line(fit, law, said):
+    with pytest.raises(ConfigError) as err:
+        parse_fit_spec(fit, law)
+    assert str(err.value).startswith(said) and "\n" not in str(err.value)
+
+
+def test_a_sweep_fits_its_completed_runs_or_one_seed_per_schedule():
+    runs = pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "status": ["completed", "failed", "completed", "completed"],
+            "label": ["x", "x", "y", "y"],
+            "seed": [0, 1, 0, 1],
+        }
+    )
+    assert sweep_fit_ids(runs) == ["a", "c", "d"]
+    many = pd.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(20)],
+            "status": ["completed"] * 20,
+            "label": [f"s{i % 4}" for i in range(20)],
+            "seed": [i // 4 for i in range(20)],
+        }
+    )
+    assert sweep_fit_ids(many) == ["r0", "r1", "r2", "r3"]  # seed 0 of each schedule
+
+
+def test_a_run_finds_its_prediction_whatever_defaults_its_config_writes():
+    train = {"dataset": "digits", "model": "lenet", "epochs": 1, "batch_size": 64}
+    sched = {"name": "LambdaLR", "lr_lambda": "1-epoch/23"}
+    short = {"optimizer": {"name": "Adam", "lr": 0.002}, "scheduler": sched, "train": train}
+    full = {
+        **short,
+        "optimizer": {"name": "Adam", "lr": 0.002, "betas": [0.9, 0.999], "eps": 1e-8,
+                      "weight_decay": 0.0, "amsgrad": False},
+        "train": {**train, "seed": 7, "device": "cpu"},
+    }  # fmt: skip
+    assert prediction_key(short) == prediction_key(full)
+    other = {**short, "optimizer": {"name": "Adam", "lr": 0.002, "weight_decay": 1e-4}}
+    assert prediction_key(other) != prediction_key(short)
+    assert prediction_key({**short, "train": {**train, "epochs": 2}}) != prediction_key(short)
+
+
+def test_the_band_is_a_closed_shape_around_the_line():
+    band, line = band_traces(
+        [0, 1, 2], [2.0, 1.0, 0.5], [1.5, 0.8, 0.4], [2.5, 1.2, 0.7], "a", "#0072B2"
+    )
+    assert list(band.x) == [0, 1, 2, 2, 1, 0]
+    assert list(band.y) == [2.5, 1.2, 0.7, 0.4, 0.8, 1.5]
+    assert (
+        band.fill == "toself" and line.name == "a (predicted)" and list(line.y) == [2.0, 1.0, 0.5]
+    )
+
+
+@pytest.mark.slow
+def test_the_design_says_one_thing_when_it_extrapolates(fit_runs_db):
+    """Nothing passes the guard: one sentence that says what was chosen and that it
+    extrapolates, never that it "stays close to a fitted run's schedule"."""
+    from dataclasses import replace
+
+    from lrlab.predict.design import design_note
+
+    src, ids = fit_runs_db
+    lm = fit_loss_model(RunStore(src), FitSpec(tuple(ids)))
+    note = design_note(lm.model, False, "wsd linear 0.5", 0.031)
+    assert "(wsd linear 0.5)" in note and "3.1% lower" in note and "extrapolates" in note
+    assert "close" not in note
+    poor = replace(lm.model, heldout=tuple(replace(h, rel_error=0.6) for h in lm.model.heldout))
+    note = design_note(poor, True, "free", 0.05)
+    assert "cannot vouch" in note and "closest to a fitted run" in note
+    assert "extrapolates" not in note
+    assert design_note(lm.model, True, "free", 0.9) is None
+    # The fit's own warnings are never a schedule's (no schedule is predicted there).
+    assert not any("schedule" in w for w in fit_level_warnings(lm))
