@@ -28,6 +28,17 @@ if "LRLAB_LOCK_DIR" not in os.environ or os.environ.get("LRLAB_TEST_MADE_LOCK_DI
     os.environ["LRLAB_TEST_MADE_LOCK_DIR"] = "1"
 
 
+@pytest.fixture(autouse=True)
+def _keep_main_module():
+    """AppTest runs a page as ``__main__`` and leaves it in ``sys.modules``. A process pool
+    spawned afterwards in this worker (a sweep's local backend) would then run that page in
+    each child as its main module and the children would die ("BrokenProcessPool"), so a sweep
+    test failed only after a page test on the same worker. Each test gets the real one back."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
+
+
 @pytest.fixture
 def db(tmp_path, monkeypatch):
     """An empty run database of the test's own, the one the app (AppTest) opens: $LRLAB_DB."""

@@ -15,6 +15,7 @@ from lrlab.sweep.stats import (
     chance_note,
     compare,
     comparisons,
+    safer_note,
     seeds_to_resolve,
     stayed_at_chance,
     summarize,
@@ -185,3 +186,32 @@ def test_runs_at_chance_level_are_counted_and_said_beside_a_clear_verdict():
     (line,) = verdicts(rows, ["one-cycle", "constant"], 3)
     assert line.startswith("one-cycle and constant cannot be told apart with 3 seeds")
     assert line.endswith(chance_note(rows, "constant"))
+
+
+def test_a_pair_that_cannot_be_told_apart_names_the_safer_pick_by_its_worst_seed():
+    # the sweep of the closing note: one-cycle steady, cosine with one weaker seed
+    rows = _rows("one-cycle", [0.924, 0.918, 0.930]) + _rows("cosine", [0.960, 0.903, 0.951])
+    rows.append({"label": "cosine", "seed": 7, "status": "completed", "test_accuracy": 0.1})
+    c = compare(rows, "one-cycle", "cosine")  # seed 7 is not paired: it is not counted
+    assert c["verdict"] == "not_distinguishable"
+    note = safer_note(rows, c)
+    assert note == (
+        "Until more seeds decide, one-cycle is the safer pick: its worst seed reached 91.8% "
+        "against 90.3% for cosine."
+    )
+    (line,) = verdicts(rows, ["cosine", "one-cycle"], 3)
+    assert line.startswith("cosine and one-cycle cannot be told apart with 3 seeds")
+    assert line.endswith(note)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "why"),
+    [
+        ([0.95, 0.97, 0.96], [0.83, 0.84, 0.85], "a clear verdict needs no hedge"),
+        ([0.90, 0.95], [0.905, 0.93], "worst seeds within a point"),
+        ([0.90], [0.80], "one paired seed cannot say"),
+    ],
+)
+def test_no_safer_pick_where_it_would_say_nothing(a, b, why):
+    rows = _rows("a", a) + _rows("b", b)
+    assert safer_note(rows, compare(rows, "a", "b")) == "", why
