@@ -116,8 +116,9 @@ def surface_figure(problem: Problem, paths: Sequence[PathTrace], step: int) -> g
             "title": "w2" if problem.name == "logistic" else "y",
         },
         height=420,
-        margin={"l": 40, "r": 10, "t": 30, "b": 40},
-        legend={"orientation": "h", "y": -0.15},
+        # the legend hangs below the x axis title (at y=-0.15 it sat on the title)
+        margin={"l": 40, "r": 10, "t": 30, "b": 80},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18},
         title={"text": problem.title, "font": {"size": 13}},
     )
     if problem.name == "logistic":
