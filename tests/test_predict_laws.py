@@ -13,12 +13,14 @@ from hypothesis import strategies as st
 from lrlab.predict import laws
 from lrlab.predict.fit import (
     Curve,
+    HeldOut,
     fit_law,
     fit_model,
     predict,
     r_squared,
     rel_error,
     tail_mean,
+    worst_r2_clause,
 )
 from lrlab.predict.laws import evaluate, momentum_law, multi_power_law
 
@@ -338,3 +340,21 @@ def test_a_design_the_fit_cannot_vouch_for_stays_at_a_fitted_run():
     assert lr_distance(good, vouched.lrs) > lr_distance(poor, result.lrs)
     assert any("the fit cannot vouch for a gain" in w for w in result.warnings)
     assert result.predicted_final_loss <= result.baseline_final_loss + 1e-9
+
+
+def test_the_worst_r2_is_said_of_the_run_it_belongs_to():
+    # a fresh user read "off by 49% on run seed-1, and the worst R² is 0.13" as seed 1's R²
+    held = [HeldOut("aaa", 0.49, 0.80), HeldOut("bbb", 0.10, 0.13)]
+    names = {"aaa": "cosine seed 1", "bbb": "cosine seed 0"}
+    assert worst_r2_clause(held, "aaa", names) == (
+        "and on run 'cosine seed 0' the held-out R² is 0.13"
+    )
+    assert worst_r2_clause(held, "bbb") == "and its held-out R² is 0.13"
+    rng = np.random.default_rng(1)
+    noise = [Curve(c.lrs, rng.uniform(0.1, 3.0, T), c.name) for c in synthetic("momentum")]
+    poor = fit_model(noise, "momentum")
+    (said,) = [w for w in predict(poor, LINEAR).warnings if w.startswith("the fit is poor")]
+    worst = max(poor.heldout, key=lambda h: h.rel_error)
+    low = min(poor.heldout, key=lambda h: h.r2)
+    assert f"({worst.name})" in said and f"R² is {low.r2:.2f}" in said
+    assert (f"on run '{low.name}'" in said) == (low.name != worst.name)

@@ -13,7 +13,7 @@ leave-one-run-out over :data:`EXPONENTS`: the fitted runs' own held-out errors d
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -295,13 +295,26 @@ def predict(model: Model, lrs: Array) -> Prediction:
     return Prediction(loss, np.maximum(low, 0.0), high, tuple(notes))
 
 
+def worst_r2_clause(
+    heldout: Sequence[HeldOut], named: str, names: Mapping[str, str] | None = None
+) -> str:
+    """The worst held-out R², said of the run it belongs to: "and its held-out R² is 0.89"
+    when that is the run just named, else "and on run X the held-out R² is 0.13" (a reader
+    takes an R² after a run's name to be that run's)."""
+    low = min(heldout, key=lambda h: h.r2)
+    if low.name == named:
+        return f"and its held-out R² is {low.r2:.2f}"
+    shown = (names or {}).get(low.name, low.name)
+    return f"and on run '{shown}' the held-out R² is {low.r2:.2f}"
+
+
 def warnings_for(model: Model, lrs: Array) -> list[str]:
     out = list(model.notes)
     worst = max(model.heldout, key=lambda h: h.rel_error)
     if model.heldout_rel_error > POOR_REL_ERROR or model.heldout_r2 < POOR_R2:
         out.append(
             f"the fit is poor: on a run it did not see ({worst.name}) the final loss was off by "
-            f"{worst.rel_error:.0%}, and the worst held-out R² is {model.heldout_r2:.2f}"
+            f"{worst.rel_error:.0%}, {worst_r2_clause(model.heldout, worst.name)}"
         )
     exponent = model.fit.params.get(EXPONENT, 1.0)
     tried = dict(model.cross_validation)

@@ -25,6 +25,7 @@ from lrlab.predict.fit import (
     predict,
     tail_mean,
     warnings_for,
+    worst_r2_clause,
 )
 from lrlab.predict.laws import CEILING, LAWS, annealing_area, lr_area
 from lrlab.predict.runs import load_fit_runs, mismatch_notes
@@ -150,7 +151,7 @@ def fit_headline(lm: LossModel) -> tuple[str, str]:
     law = f"{m.fit.law} law fitted to {len(m.heldout)} runs"
     held = (
         f"held-out error {m.heldout_rel_error:.0%} (the final loss of run '{name}', "
-        f"predicted by the fit on the others), held-out R² {m.heldout_r2:.2f}"
+        f"predicted by the fit on the others), {worst_r2_clause(m.heldout, worst.name, lm.names)}"
     )
     if fit_is_poor(m):
         return "warning", f"The fit is poor: {held}. Read its predictions as rough ({law})."
