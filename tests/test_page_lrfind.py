@@ -45,12 +45,16 @@ def test_find_a_learning_rate_and_use_it_as_max_lr(db):
     at.button(key="tr.rt.use_peak").click().run()
     no_exception(at)
     assert any(f"max_lr set to {lr:.3g}" in i.value for i in at.info)
+    # said where the user clicked too (the note above is out of view): the button gives way
+    assert not [b for b in at.button if b.key == "tr.rt.use_peak"]
+    assert any(f"now trains with max_lr {lr:.3g}" in s.value for s in at.success)
     planned = traces(at, 0)
     peak = max(max(t["y"]) for t in planned if t["name"].startswith("lr"))
     assert peak == pytest.approx(lr, rel=1e-3)  # the peak step falls just off the top
     assert at.session_state["tr.lr_patch"]["lr"] == float(f"{lr:.3g}")  # stored as shown
     at.button(key="tr.rt.undo").click().run()
     assert not any("max_lr set to" in i.value for i in at.info)
+    assert [b for b in at.button if b.key == "tr.rt.use_peak"]  # offered again
 
     # Another method: the sentence, the chart's solid line and the button follow it.
     result = run["result"]

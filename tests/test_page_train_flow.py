@@ -57,7 +57,9 @@ def test_the_length_hint_counts_in_the_schedule_s_own_units(db):
     # Its total_steps is unset, so the run fills it: the hint says the curve follows the run,
     # and the planned curve agrees (its peak at 30% of the 10 epochs, not of 1,000 steps).
     hint = next(c for c in captions(at) if "This schedule was set up" in c)
-    assert "OneCycleLR's total_steps (230) unset" in hint and "follows the run" in hint
+    assert "OneCycleLR's total_steps is not set in it, so the run fills it in" in hint
+    assert "(OneCycleLR's total_steps = 230 here)" in hint and "follows the run" in hint
+    assert "unset" not in hint and ": check" not in hint  # the wording a fresh user tripped on
     assert "keep their values" not in hint
     planned = traces(at)[0]
     peak_at = planned["x"][max(range(len(planned["y"])), key=planned["y"].__getitem__)]

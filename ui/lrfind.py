@@ -166,6 +166,14 @@ def suggestion(result: dict, schedule_name: str, peak_field: str) -> None:
             f"use {lr:.3g} as lr",
             "Sets the optimizer's lr (the schedule's peak)",
         )
+    chosen = {"lr": lr, "target": target, "schedule": schedule_name}
+    if st.session_state.get(PATCH) == chosen:  # said here, where the user clicked
+        field = "max_lr" if peak_field == "max_lr" else "lr"
+        st.success(
+            f"✓ {schedule_name} now trains with {field} {lr:.3g}: Start training above uses it "
+            "(undo beside the schedule)."
+        )
+        return
     if st.button(label, key=f"{P}.use_{target}", help=tip):
-        st.session_state[PATCH] = {"lr": lr, "target": target, "schedule": schedule_name}
+        st.session_state[PATCH] = chosen
         st.rerun()  # the whole page: the schedule above changes

@@ -151,14 +151,17 @@ def length_hint(
             "total_steps keep their values and may end before or after the run: check the "
             "planned curve."
         )
-    follow = ", ".join(f"{name} ({value:,})" for name, value in filled)
+    names = ", ".join(name for name, _ in filled)
+    values = ", ".join(f"{name} = {value:,}" for name, value in filled)
+    one = len(filled) == 1
     text = (
-        f"This schedule was {what}. It leaves {follow} unset, so that follows the run's "
-        "length: the curve is rescaled to the run"
+        f"This schedule was {what}. {names} {'is' if one else 'are'} not set in it, so the run "
+        f"fills {'it' if one else 'them'} in from its own length ({values} here) and the curve "
+        "follows the run"
     )
     if kept:
         text += f"; {', '.join(kept)} keep their values and may end before or after the run"
-    return text + ": check the planned curve."
+    return text + ". Check the planned curve."
 
 
 def _spans(given: Any, run: Any, at: str = "") -> tuple[list[str], list[tuple[str, Any]]]:
