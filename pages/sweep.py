@@ -181,18 +181,20 @@ def watch(sweep_id: str) -> None:
     live = jobs.running(sweep_id)
     if jobs.error(sweep_id):
         st.error(f"The sweep could not run: {jobs.error(sweep_id)}")
-    head = st.columns([4, 1])
     if live:  # from the first redraw on, before its runs reach the store
-        head[1].button("Stop sweep", key=f"{P}.stop", on_click=jobs.cancel, args=(sweep_id,))
+        bar, stop = st.columns([4, 1])
+        stop.button("Stop sweep", key=f"{P}.stop", on_click=jobs.cancel, args=(sweep_id,))
+    else:  # the whole width: a finished sweep's bar does not keep the Stop button's room
+        bar = st.container()
     if runs.empty:
         if live:
-            head[0].info("Starting the sweep's worker processes…")
+            bar.info("Starting the sweep's worker processes…")
             st.session_state[f"{P}.was_live"] = True
         else:
             st.warning(f"No sweep {sweep_id} in the run store.")
         return
     final = runs["status"].isin(FINAL)
-    head[0].progress(
+    bar.progress(
         float(final.mean()),
         text=f"{int(final.sum())}/{len(runs)} runs finished" + (" · running" if live else ""),
     )

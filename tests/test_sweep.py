@@ -395,3 +395,24 @@ def test_cli_reports_paired_comparisons_for_every_pair(tmp_path):
     for s in report["summary"]:
         if s["ci95_low"] is not None:
             assert 0 <= s["ci95_low"] <= s["mean_test_accuracy"] <= s["ci95_high"] <= 1
+
+
+def test_a_loss_band_never_reads_below_zero():
+    import pandas as pd
+
+    from lrlab.sweep.figures import sweep_figure
+
+    # a seed that blew up: mean - std of the test loss is far below 0, which no loss can be
+    epochs = pd.DataFrame(
+        {
+            "label": ["a"] * 4,
+            "epoch": [0, 1, 0, 1],
+            "test_acc": [0.1, 0.1, 0.9, 0.95],
+            "test_loss": [2.3, 2.3, 0.3, 0.1],
+        }
+    )
+    rows = [{"label": "a", "status": "completed", "test_accuracy": a} for a in (0.1, 0.95)]
+    lr = pd.DataFrame({"label": ["a", "a"], "epoch": [0, 1], "lr": [0.1, 0.01]})
+    fig = sweep_figure(epoch_bands(epochs), summarize(rows, ["a"]), lr, ["a"])
+    loss = next(t for t in fig.data if t.name == "a ± std" and t.xaxis == "x2")
+    assert min(loss.y) == 0 and max(loss.y) == pytest.approx(1.2 + np.std([2.3, 0.1], ddof=1))

@@ -163,8 +163,13 @@ def test_the_sentence_never_reads_past_100_points():
     c = compare(rows, "one-cycle", "cosine")
     assert c["ci95_high"] > 1
     text = verdict_sentence(c, 3)
-    assert "95% interval " in text and "to 100.0)" in text
+    assert "95% interval " in text
+    assert "to 100.0, cut at ±100 points, the most two accuracies can differ)" in text
     assert "160" not in text
+    inside = verdict_sentence(
+        compare(_rows("a", [0.9, 0.8]) + _rows("b", [0.87, 0.79]), "a", "b"), 2
+    )
+    assert "cut at" not in inside  # said only where it cuts
 
 
 def test_runs_at_chance_level_are_counted_and_said_beside_a_clear_verdict():

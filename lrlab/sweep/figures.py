@@ -93,6 +93,8 @@ def _band(
     upper, lower = mean + std, mean - std
     if metric == "test_acc":  # an accuracy band never reads past 0% or 100%
         upper, lower = np.clip(upper, 0, 1), np.clip(lower, 0, 1)
+    else:  # nor a loss band below 0 (mean - std of a seed that blew up reached -1)
+        lower = np.maximum(lower, 0.0)
     fig.add_trace(
         go.Scatter(
             x=np.concatenate([x, x[::-1]]),

@@ -185,6 +185,17 @@ def _points(x: float) -> str:
     return f"{abs(x) * 100:.1f}"
 
 
+def _interval(low: float, high: float) -> str:
+    """ "95% interval X to Y" in points. A difference of accuracies lies in [-1, 1]: the
+    sentence never reads past ±100 points (the JSON keeps the t-interval itself, as ttest_rel
+    gives it) and says so where it cuts, so a bound of 100.0 is not read as measured."""
+    shown_low, shown_high = max(low, -1.0), min(high, 1.0)
+    text = f"95% interval {shown_low * 100:.1f} to {shown_high * 100:.1f}"
+    if (shown_low, shown_high) != (low, high):
+        text += ", cut at ±100 points, the most two accuracies can differ"
+    return text
+
+
 def verdict_sentence(comparison: Mapping[str, Any], seeds: int) -> str:
     """What a paired comparison says, in a sentence a user can act on. ``comparison`` is
     :func:`compare`'s or an entry of :func:`comparisons`; ``seeds``: the sweep's number of
@@ -196,15 +207,12 @@ def verdict_sentence(comparison: Mapping[str, Any], seeds: int) -> str:
             f"{'' if n == 1 else 's'}, and a paired interval needs 2."
         )
     mean, low, high = comparison["diff_mean"], comparison["ci95_low"], comparison["ci95_high"]
-    # A difference of accuracies lies in [-1, 1]: the sentence never reads past ±100 points
-    # (the JSON keeps the t-interval itself, as ttest_rel gives it).
-    shown_low, shown_high = max(low, -1.0), min(high, 1.0)
     if comparison["verdict"] != "not_distinguishable":
         win, lose, sign = (a, b, 1) if comparison["verdict"] == "a_better" else (b, a, -1)
-        lo, hi = sorted((sign * shown_low, sign * shown_high))
+        lo, hi = sorted((sign * low, sign * high))
         return (
-            f"{win} beats {lose} by {_points(mean)} points (95% interval {lo * 100:.1f} to "
-            f"{hi * 100:.1f}; {n} of {seeds} seeds)."
+            f"{win} beats {lose} by {_points(mean)} points ({_interval(lo, hi)}; {n} of "
+            f"{seeds} seeds)."
         )
     std = comparison.get("diff_std")
     if std is None:  # a contract entry (the CLI's JSON): the interval's half width gives it
@@ -217,16 +225,13 @@ def verdict_sentence(comparison: Mapping[str, Any], seeds: int) -> str:
         bound = max(abs(low), abs(high)) * 100
         return (
             f"{a} and {b} cannot be told apart with {n} seeds (difference {mean * 100:+.1f} "
-            f"points, 95% interval {shown_low * 100:.1f} to {shown_high * 100:.1f}): any real "
-            "difference "
-            f"is under {bound:.1f} points."
+            f"points, {_interval(low, high)}): any real difference is under {bound:.1f} points."
         )
     more = f"about {need}" if need is not None else "more than 1000"
     return (
         f"{a} and {b} cannot be told apart with {n} seeds (difference {mean * 100:+.1f} points, "
-        f"95% interval {shown_low * 100:.1f} to {shown_high * 100:.1f}); {more} seeds would "
-        "resolve a "
-        f"difference of {_points(target)} points."
+        f"{_interval(low, high)}); {more} seeds would resolve a difference of {_points(target)} "
+        "points."
     )
 
 
