@@ -295,8 +295,14 @@ def test_compare_caps_the_band_at_the_starting_loss_and_says_why_a_line_is_flat(
     assert np.isclose(tiny[0], top)  # flat at the cap at first
     said = texts(at.caption)
     assert f"Bands are drawn up to the fitted runs' starting loss {top:.4g}" in said
-    flat = said.split(f"Flat at {top:.4g} (")[1].split(")")[0]
-    assert "tiny" in flat.split(", ")  # both start at the cap; the tiny one stays there
+    flat = said.split(f"Flat at {top:.4g} (")[1].split("):")[0]
+    capped = dict(part.split(": ") for part in flat.split("; "))  # name: how long at the cap
+    n = int(np.isclose(tiny, top, rtol=1e-9, atol=0).sum())
+    assert capped["tiny"] == f"{n:,} of its {len(tiny):,} iterations"  # the tiny one stays
+    (ranking,) = [i.value for i in at.info if "held-out error" in i.value]
+    finals = sorted(tail_mean(np.array(drawn[f"{k} (predicted)"]["y"])) for k in ("linear", "tiny"))
+    apart = (finals[1] - finals[0]) / finals[0] > lm.model.heldout_rel_error
+    assert ("lowest loss" in ranking) == apart and ("cannot tell" in ranking) == (not apart)
     boxes = {w.value.split("**")[1]: w.value for w in at.warning if w.value.startswith("**")}
     assert "lr area (sum of its lrs)" in boxes["tiny"]  # its own warning, not the fit's
     assert "linear" not in boxes

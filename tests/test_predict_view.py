@@ -1,6 +1,9 @@
 """The pure side of the loss model on the pages (lrlab/predict/view.py, figures.py): a link's
 fit= parsed once, a sweep's runs to fit, and the key that finds a designed run's prediction."""
 
+from types import SimpleNamespace
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -8,9 +11,11 @@ from lrlab import ConfigError
 from lrlab.predict.figures import band_traces, prediction_key
 from lrlab.predict.view import (
     FitSpec,
+    SchedulePrediction,
     fit_level_warnings,
     fit_loss_model,
     parse_fit_spec,
+    ranking_note,
     sweep_fit_ids,
 )
 from lrlab.train.store import RunStore
@@ -109,3 +114,26 @@ def test_the_design_says_one_thing_when_it_extrapolates(fit_runs_db):
     assert design_note(lm.model, True, "free", 0.9) is None
     # The fit's own warnings are never a schedule's (no schedule is predicted there).
     assert not any("schedule" in w for w in fit_level_warnings(lm))
+
+
+def _pred(name, final, n=100):
+    loss = np.full(n, final)
+    return SchedulePrediction(name, "#000", np.arange(n), np.ones(n), loss, loss, loss, ())
+
+
+@pytest.mark.parametrize(
+    ("finals", "said"),
+    [
+        # two very different schedules, one prediction (a p = 0 fit): no ranking
+        ({"a": 0.000457, "b": 0.000457}, "a, b: the same predicted final loss, less than"),
+        ({"a": 0.50, "b": 0.45, "c": 0.9}, "b, a: predicted final losses within 11% of each"),
+        ({"a": 0.50, "b": 0.30}, "b is predicted to train to the lowest loss (0.3), 67% below"),
+    ],
+)
+def test_the_page_says_whether_the_model_can_rank_the_schedules(finals, said):
+    lm = SimpleNamespace(model=SimpleNamespace(heldout_rel_error=0.49))
+    text = ranking_note(lm, [_pred(k, v) for k, v in finals.items()])
+    assert text.startswith(said), text
+    assert "held-out error (49%)" in text
+    assert ("cannot tell" in text) == ("lowest loss" not in text)
+    assert ranking_note(lm, [_pred("a", 0.5)]) == ""

@@ -39,6 +39,7 @@ from lrlab.predict.view import (
     parse_fit_spec,
     predict_drawn,
     prediction_table,
+    ranking_note,
 )
 from lrlab.train.store import RunStore
 
@@ -289,6 +290,8 @@ def predicted_section(lm: LossModel | None, rendered: list[dict], key: str) -> N
         st.caption(note)
     with st.container(key=f"{key.replace('.', '-')}-table"):
         st.table(prediction_table(preds), hide_index=True)
+    if ranking := ranking_note(lm, preds):
+        st.info(ranking)
     schedule_warnings(preds)
     st.markdown("**Design a schedule** from one of them")
     names = [p.name for p in preds]

@@ -132,15 +132,54 @@ def ceiling_note(lm: LossModel, preds: list[SchedulePrediction]) -> str:
     top = starting_loss(lm)
     if not np.isfinite(top):
         return ""
-    flat = [p.name for p in preds if np.any(np.isclose(p.loss, top, rtol=1e-9, atol=0))]
+    flat = []
+    for p in preds:
+        capped = np.isclose(p.loss, top, rtol=1e-9, atol=0)
+        if np.any(capped):  # where the cap holds: a few steps of a long run are invisible
+            n = int(capped.sum())
+            flat.append(f"{p.name}: {n:,} of its {len(p.loss):,} iterations")
     text = f"Bands are drawn up to the fitted runs' starting loss {top:.4g}."
     if flat:
         text += (
-            f" Flat at {top:.4g} ({', '.join(flat)}): while a schedule's lr area is still "
+            f" Flat at {top:.4g} ({'; '.join(flat)}): while a schedule's lr area is still "
             "small the law is above the loss the fitted runs started at, and is capped there: "
             "the law's honest output, not a plateau it saw."
         )
     return text
+
+
+def ranking_note(lm: LossModel, preds: list[SchedulePrediction]) -> str:
+    """Whether the model can say which schedule trains to the lowest loss: the gap between
+    the lowest predicted final loss and the next, against the fit's held-out error. Two very
+    different schedules can get the same prediction (a fit whose lr area ignores the lr's
+    size, p = 0, ranks them by their decay alone); a reader must not take a ranking from
+    differences the fit cannot vouch for. "" for fewer than two schedules."""
+    if len(preds) < 2:
+        return ""
+    err = lm.model.heldout_rel_error
+    ranked = sorted(preds, key=lambda p: p.final)
+    best = ranked[0]
+
+    def gap(p: SchedulePrediction) -> float:
+        return (p.final - best.final) / max(abs(best.final), 1e-300)
+
+    close = [p.name for p in ranked if gap(p) <= err]
+    if len(close) == 1:
+        runner = ranked[1]
+        return (
+            f"{best.name} is predicted to train to the lowest loss ({best.final:.4g}), "
+            f"{gap(runner):.0%} below the next ({runner.name}): more than the fit's held-out "
+            f"error ({err:.0%})."
+        )
+    same = (
+        "the same predicted final loss"
+        if gap(ranked[len(close) - 1]) < 1e-9
+        else (f"predicted final losses within {gap(ranked[len(close) - 1]):.0%} of each other")
+    )
+    return (
+        f"{', '.join(close)}: {same}, less than the fit's held-out error ({err:.0%}). This "
+        "model cannot tell which of them trains to the lower loss."
+    )
 
 
 def fit_headline(lm: LossModel) -> tuple[str, str]:
