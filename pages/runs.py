@@ -5,6 +5,7 @@ import json
 import streamlit as st
 
 from lrlab.rangetest.figure import range_test_figure
+from lrlab.sweep import AT_CHANCE, chance_flags
 from lrlab.train.config import parse_run
 from lrlab.train.figures import runs_figure
 from lrlab.train.listing import peak_text, run_seed, schedule_text
@@ -20,8 +21,8 @@ P = "runs"
 store = manager().store
 # Pixel widths that fit the page beside the menu at 1280 px: nothing is cut off at the right.
 COLUMNS = {
-    "name": st.column_config.TextColumn("name", width=120),
-    "schedule": st.column_config.TextColumn("schedule", width=135),
+    "name": st.column_config.TextColumn("name", width=135),
+    "schedule": st.column_config.TextColumn("schedule", width=120),
     "peak": st.column_config.TextColumn("peak lr", width=95, help="Where the peak lr lives."),
     "seed": st.column_config.NumberColumn("seed", format="%d", width=35),
     "dataset": st.column_config.TextColumn("dataset", width=55),
@@ -30,7 +31,7 @@ COLUMNS = {
     "best_test_accuracy": st.column_config.NumberColumn("best acc", format="percent", width=60),
     "test_accuracy": st.column_config.NumberColumn("final acc", format="percent", width=60),
     "seconds": st.column_config.NumberColumn("time (s)", format="%.1f", width=55),
-    "date": st.column_config.DatetimeColumn("date", format="MM-DD HH:mm", width=80),
+    "date": st.column_config.DatetimeColumn("date", format="MM-DD HH:mm", width=95),
 }
 # The comparison's own table: the selected runs' results side by side.
 SUMMARY = {
@@ -80,6 +81,9 @@ if runs.empty:
     st.stop()
 
 # -- the table -----------------------------------------------------------------------------
+# Completed but never learned (final accuracy at chance level): said, as the Sweep page does,
+# and never picked by default for the overlay (nor, through it, for a loss model's fit).
+runs["status"] = runs["status"].mask(chance_flags(runs), AT_CHANCE)
 filters = st.columns([3, 2, 2])
 text = filters[0].text_input("filter by name or schedule", key=f"{P}.filter")
 statuses = filters[1].multiselect("status", sorted(runs["status"].unique()), key=f"{P}.status")
@@ -185,7 +189,7 @@ if selected:
     fit_form(store, selected, f"{P}.predict", "Fit a loss model to these runs")
 if loss_model is not None:
     fit_panel(loss_model, f"{P}.predict")
-    model_links(loss_model)
+    model_links(loss_model, f"{P}.model")
 
 # -- range tests: loss against lr, one at a time, never on the training runs' axes ------------
 tests = {r["id"]: run_label(r) for r in runs[is_test].to_dict("records")}

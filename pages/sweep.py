@@ -12,6 +12,7 @@ from lrlab.core.steps import step_per_of
 from lrlab.predict.view import sweep_fit_ids
 from lrlab.present.presets import PRESETS, STARTER, preset
 from lrlab.sweep import (
+    AT_CHANCE,
     chance_flags,
     epoch_bands,
     list_sweeps,
@@ -203,7 +204,7 @@ def watch(sweep_id: str) -> None:
     chart(sweep_id, runs, report, epochs)
     table = runs[list(RUN_COLUMNS)].copy()
     flat = chance_flags(runs)  # completed, but did not learn: said in the status
-    table.loc[flat, "status"] = "at chance"
+    table.loc[flat, "status"] = AT_CHANCE
     results(report, table)
     downloads(sweep_id, report, table, epochs)
     if live:
@@ -330,4 +331,4 @@ elif not unknown:
     st.caption("No sweep yet: pick schedules and seeds above and start one.")
 if loss_model is not None:
     fit_panel(loss_model, f"{P}.predict")
-    model_links(loss_model)
+    model_links(loss_model, f"{P}.model")

@@ -97,6 +97,14 @@ def test_fitted_on_runs_it_follows_to_compare_and_explore(fitted):
     details = [c.value for c in at.caption if c.value.startswith("⚠")]
     assert details == [f"⚠ {w}" for w in fit_level_warnings(lm)]
     assert not any("schedule" in d for d in details), details
+    # "Predicted loss on Compare" opens it in this session (a link opened a new tab, a new
+    # session without the user's schedules) with the model in its address
+    at.button(key="runs.model.compare").click().run()
+    no_exception(at)
+    assert predicted_chart(at), "the button did not open Compare with the model"
+    assert not [m for m in at.multiselect if m.key == "runs.selected"]  # Runs is gone
+    assert ",".join(ids) in str(at.query_params["fit"])
+    at.switch_page("pages/runs.py").run()
     for key in list(at.query_params):  # the menu's navigation drops the query string:
         del at.query_params[key]  # the session holds the model, and the page writes it back
     at.switch_page("pages/compare.py").run()

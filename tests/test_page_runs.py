@@ -17,11 +17,11 @@ def one_cycle(max_lr, seed):
     }
 
 
-def trained(store, config, name, loss):
+def trained(store, config, name, loss, acc=0.9):
     run_id = store.create_run(config, name=name)
     store.add_steps(run_id, [(s, 0, loss, [0.01], None) for s in range(5)])
     epoch = {
-        "epoch": 0, "train_loss": loss, "train_acc": 0.9, "test_loss": loss, "test_acc": 0.9,
+        "epoch": 0, "train_loss": loss, "train_acc": acc, "test_loss": loss, "test_acc": acc,
         "seconds": 1.0, "images_per_s": 100.0, "lr": [0.01],
     }  # fmt: skip
     store.add_epoch(run_id, epoch)
@@ -89,3 +89,21 @@ def test_a_range_test_is_never_overlaid_on_training_runs(runs):
 def test_schedule_text_names_where_the_peak_lives(config, text):
     assert peak_text(config) == text
     assert run_seed(config) == (config.get("train") or {}).get("seed", 0)
+
+
+def test_a_run_that_stayed_at_chance_is_said_and_not_overlaid_by_default(tmp_path, monkeypatch):
+    # completed, but at 10% on Digits it never learned: a fresh user found it silently in
+    # the default overlay (and so in a loss model fitted to it)
+    monkeypatch.setenv("LRLAB_DB", str(tmp_path / "runs.sqlite"))
+    store = RunStore(tmp_path / "runs.sqlite")
+    good = trained(store, one_cycle(0.05, 0), "good", 0.4)
+    trained(store, one_cycle(0.5, 1), "flat", 2.3, acc=0.1)
+    other = trained(store, one_cycle(0.03, 2), "other", 0.5)
+    at = page("pages/runs.py")
+    no_exception(at)
+    table = at.dataframe[0].value
+    shown = dict(zip(table["name"], table["status"], strict=True))
+    assert shown == {"good": "completed", "flat": "at chance", "other": "completed"}
+    assert sorted(at.multiselect(key="runs.selected").value) == sorted([good, other])
+    at.multiselect(key="runs.status").set_value(["at chance"]).run()  # and it can be filtered
+    assert list(at.dataframe[0].value["name"]) == ["flat"]

@@ -233,13 +233,18 @@ def prediction_for(run_config: Mapping[str, Any]) -> dict | None:
         return None
 
 
-def model_links(lm: LossModel) -> None:
-    """Where the model is used, as links that carry it."""
-    q = "&".join(f"{k}={v}" for k, v in lm.spec.query().items())
-    st.markdown(
-        f"Predicted loss with this model: [Compare](compare?{q}) · [Explore](explore?{q}) "
-        "(it follows you to every page; the address bar holds it)."
-    )
+def model_links(lm: LossModel, key: str) -> None:
+    """Where the model is used: buttons that open Compare or Explore in this tab and session,
+    with the user's own schedules there (a markdown link opened a new tab, a new session with
+    the default schedules)."""
+    cols = st.columns([1, 1, 3], vertical_alignment="center")
+    for col, (page, title) in zip(cols, PREDICTING_PAGES.items(), strict=False):
+        if col.button(f"Predicted loss on {title}", key=f"{key}.{title.lower()}"):
+            st.switch_page(page, query_params=lm.spec.query())
+    cols[2].caption("The model follows you to every page; the address bar holds it.")
+
+
+PREDICTING_PAGES = {"pages/compare.py": "Compare", "pages/explore.py": "Explore"}
 
 
 # -- the pages' predicted loss -------------------------------------------------------------

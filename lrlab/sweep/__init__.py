@@ -7,6 +7,7 @@ are here.
 """
 
 from lrlab.sweep.records import (
+    AT_CHANCE,
     chance_flags,
     create_runs,
     list_sweeps,
@@ -30,6 +31,7 @@ from lrlab.sweep.stats import (
 )
 
 __all__ = [
+    "AT_CHANCE",
     "MAX_RUNS",
     "MAX_SEEDS",
     "Sweep",

@@ -48,6 +48,9 @@ def sweep_runs(store: RunStore, sweep_id: str) -> pd.DataFrame:
     return runs.sort_values(["created", "seed"], kind="stable").reset_index(drop=True)
 
 
+AT_CHANCE = "at chance"  # the status a table shows for a completed run that did not learn
+
+
 def chance_flags(runs: pd.DataFrame) -> pd.Series:
     """Per run of :func:`sweep_runs`: completed with a final accuracy at chance level for its
     dataset (:func:`lrlab.sweep.stats.stayed_at_chance`)."""
