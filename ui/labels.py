@@ -9,10 +9,20 @@ SIDEBAR_CHARS = 26  # about 165 px at the app's font: the box shows ~190
 
 
 def fit(text: str, chars: int = SIDEBAR_CHARS) -> str:
-    """``text``, or its first words ending in "…" when it is longer than ``chars``."""
+    """``text`` when it fits in ``chars``; else without its trailing "(…)" (the library or
+    class a preset names, said whole under the box) when that fits; else its first whole
+    words ending in "…". Cutting mid-word made two presets read alike in the open list
+    ("timm ImageNet cosine (tim…" and "timm's ImageNet cosine as…")."""
     if len(text) <= chars:
         return text
-    return text[: chars - 1].rstrip(" (·,") + "…"
+    if text.endswith(")") and " (" in text:
+        head = text[: text.rindex(" (")].rstrip()
+        if len(head) <= chars:
+            return head
+    cut = text[: chars - 1]
+    if " " in cut and not text[chars - 1].isspace():  # a word runs past the end: drop it
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" (·,:+-") + "…"
 
 
 def say_whole(box: Any, text: str | None, chars: int = SIDEBAR_CHARS) -> None:
