@@ -6,7 +6,7 @@ import pytest
 
 from lrlab.core.simulate import simulate
 from lrlab.present.presets import PRESETS, preset
-from lrlab.sweep.fitting import fit_to_sweep
+from lrlab.sweep.fitting import default_picks, fit_to_sweep
 from lrlab.train.config import parse_run
 
 TRAIN = {"dataset": "digits", "model": "lenet", "batch_size": 64, "device": "cpu"}
@@ -27,7 +27,7 @@ def test_every_preset_fitted_to_a_sweep_trains(name):
     run_lrs(fitted.config, 8)  # parses and steps without error
     assert fitted.fits or fitted.note.startswith(("trains 8 of", "trains 184 of"))
     if fitted.note and fitted.fits:
-        assert fitted.note.startswith("fitted to")
+        assert fitted.note.startswith(("fitted to", "its length follows the sweep"))
 
 
 def test_warmup_cosine_keeps_its_shape_on_eight_epochs():
@@ -66,7 +66,16 @@ def test_a_warmup_longer_than_the_sweep_says_only_the_warmup():
 def test_schedules_that_fill_the_run_length_or_match_it_are_left_alone():
     for name in ("Digits starter (one-cycle, SGD)", "One-cycle (fastai)"):
         fitted = fit_to_sweep(preset(name), 3, BATCHES)
-        assert fitted.fits and fitted.note is None and fitted.config == preset(name)
+        assert fitted.fits and fitted.follows_run and fitted.config == preset(name)
+        # unchanged, but said: a fresh user saw the starter (8 epochs) shortened without a word
+        designed = preset(name)["view"]["epochs"] * preset(name)["view"]["steps_per_epoch"]
+        assert (
+            fitted.note
+            == f"its length follows the sweep: {3 * BATCHES} steps (set up for {designed})"
+        )
+        assert default_picks({name: fitted, "x": fitted}, [name, "x"], []) == [name, "x"]
+    same = fit_to_sweep(preset("Digits starter (one-cycle, SGD)"), 8, 23)
+    assert same.note is None  # its own length: nothing to say
     starter = fit_to_sweep(preset("Exponential decay"), 60, BATCHES)
     assert starter.fits and starter.note is None
     np.testing.assert_array_equal(

@@ -35,6 +35,7 @@ class Fitted:
     config: dict[str, Any]
     fits: bool
     note: str | None
+    follows_run: bool = False  # it fills its length from the run: fits, the note says so
 
 
 def _fills_length(sched: Mapping[str, Any]) -> bool:
@@ -60,8 +61,11 @@ def fit_to_sweep(config: Mapping[str, Any], epochs: int, batches: int) -> Fitted
     designed = scheduler_steps(view["epochs"], view["steps_per_epoch"], step_per)
     run = scheduler_steps(epochs, batches, step_per)
     out = copy.deepcopy(dict(config))
-    if designed == run or _fills_length(sched):
+    if designed == run:
         return Fitted(out, True, None)
+    if _fills_length(sched):  # nothing to change, but a user should see the new length
+        note = f"its length follows the sweep: {run} {unit} (set up for {designed})"
+        return Fitted(out, True, note, follows_run=True)
     fitted = fit_to_length(config, epochs, batches)  # the catalog's spans, as Compare fits
     if fitted.changes:
         note = f"fitted to {run} {unit} (set up for {designed}): " + ", ".join(fitted.changes)
@@ -107,5 +111,9 @@ def default_picks(
     """The schedules a new sweep starts with: those of ``offered_first`` (Compare's) that run
     as they were set up at this length (no fitting, no mismatch), when there are two or more;
     else ``fallback``."""
-    fit = [n for n in offered_first if n in fitted and fitted[n].fits and fitted[n].note is None]
+    fit = [
+        n
+        for n in offered_first
+        if n in fitted and fitted[n].fits and (fitted[n].note is None or fitted[n].follows_run)
+    ]
     return fit[:most] if len(fit) >= 2 else [n for n in fallback if n in fitted]
