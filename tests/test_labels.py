@@ -16,6 +16,7 @@ def test_every_preset_reads_distinct_in_its_box_and_is_cut_between_words():
         assert words == name.split()[: len(words)], (name, label)  # whole words only
     assert fit("timm ImageNet cosine (timm:CosineLRScheduler)") == "timm ImageNet cosine"
     assert fit("Digits starter (one-cycle, SGD)") == "Digits starter"
+    assert fit("custom (edited from Cosine with linear warmup)") == "custom (edited from…"
 
 
 @given(st.text(st.sampled_from("ab (),:·"), max_size=80), st.integers(8, 40))

@@ -50,14 +50,25 @@ def help_text(p: Param) -> str:
 
 
 # -- the editors -------------------------------------------------------------------------------
+RUN_LENGTH = ("epochs", "steps_per_epoch")  # also the run length's own boxes in the form
+
+
+def label(p: Param, path: str) -> str:
+    """A widget's label: the parameter's name, marked as the scheduler's own where the form
+    has a run-length box of the same name (OneCycleLR's epochs read like the run's)."""
+    if p.name in RUN_LENGTH and path.startswith("scheduler"):
+        return f"{p.name} (the scheduler's own)"
+    return p.name
+
+
 def _number(c: Any, p: Param, key: str, path: str, groups: int) -> Any:
     extra = {"value": None, "placeholder": "not set"} if p.nullable else {}
-    return c.number_input(p.name, key=key, help=help_text(p), format="%g", **extra)
+    return c.number_input(label(p, path), key=key, help=help_text(p), format="%g", **extra)
 
 
 def _integer(c: Any, p: Param, key: str, path: str, groups: int) -> Any:
     extra = {"value": None, "placeholder": "not set"} if p.nullable else {}
-    return c.number_input(p.name, key=key, help=help_text(p), step=1, format="%d", **extra)
+    return c.number_input(label(p, path), key=key, help=help_text(p), step=1, format="%d", **extra)
 
 
 def _checkbox(c: Any, p: Param, key: str, path: str, groups: int) -> Any:

@@ -17,7 +17,7 @@ def fit(text: str, chars: int = SIDEBAR_CHARS) -> str:
         return text
     if text.endswith(")") and " (" in text:
         head = text[: text.rindex(" (")].rstrip()
-        if len(head) <= chars:
+        if chars // 2 <= len(head) <= chars:  # "custom (edited from …)" keeps its words
             return head
     cut = text[: chars - 1]
     if " " in cut and not text[chars - 1].isspace():  # a word runs past the end: drop it
