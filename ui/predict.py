@@ -237,11 +237,12 @@ def model_links(lm: LossModel, key: str) -> None:
     """Where the model is used: buttons that open Compare or Explore in this tab and session,
     with the user's own schedules there (a markdown link opened a new tab, a new session with
     the default schedules)."""
-    cols = st.columns([1, 1, 3], vertical_alignment="center")
-    for col, (page, title) in zip(cols, PREDICTING_PAGES.items(), strict=False):
-        if col.button(f"Predicted loss on {title}", key=f"{key}.{title.lower()}"):
+    # one row sized to its buttons (in fixed columns their labels were cut at 1280 px)
+    row = st.container(horizontal=True, vertical_alignment="center")
+    for page, title in PREDICTING_PAGES.items():
+        if row.button(f"Predicted loss on {title}", key=f"{key}.{title.lower()}"):
             st.switch_page(page, query_params=lm.spec.query())
-    cols[2].caption("The model follows you to every page; the address bar holds it.")
+    row.caption("The model follows you to every page; the address bar holds it.")
 
 
 PREDICTING_PAGES = {"pages/compare.py": "Compare", "pages/explore.py": "Explore"}
