@@ -231,3 +231,44 @@ def test_the_panel_says_when_the_schedule_does_not_move_the_path():
     at = page("pages/explore.py", c=encode(cfg), problem="rosenbrock")
     no_exception(at)
     assert any("changes the lr but not Rprop's path" in i.value for i in at.info)
+
+
+def _one(at, key):
+    value = at.query_params.get(key)
+    return value[0] if isinstance(value, list) else value
+
+
+def test_the_step_goes_into_the_link_and_a_link_opens_at_its_step(at):
+    # a teacher shares the lesson at step 3: the address (and so the share box) holds it
+    next(s for s in at.slider if s.label == "Step").set_value(3).run()
+    assert _one(at, "path_step") == "3"
+    share = next(c.value for c in at.code if "explore?" in c.value)
+    assert "path_step=3" in share
+    query = {k: _one(at, k) for k in ("c", "problem", "start", "path_step")}
+    other = page("pages/explore.py", **query)  # a new session opens the link
+    no_exception(other)
+    assert next(s for s in other.slider if s.label == "Step").value == 3
+    assert any(c.value.startswith("step 3:") for c in other.caption)
+    # back at the end (the default), the key leaves the address
+    slider = next(s for s in other.slider if s.label == "Step")
+    slider.set_value(slider.max).run()
+    assert _one(other, "path_step") is None
+
+
+@pytest.mark.parametrize("raw", ["999999", "-1", "three"])
+def test_a_link_step_that_is_not_a_step_of_the_path_is_said(raw):
+    at = page("pages/explore.py", problem="quadratic", start="-3,1", path_step=raw)
+    no_exception(at)
+    slider = next(s for s in at.slider if s.label == "Step")
+    assert slider.value == slider.max
+    assert any(
+        "path_step" in w.value and "is not a step of this path" in w.value for w in at.warning
+    )
+
+
+def test_compare_s_share_link_carries_the_step():
+    at = page("pages/compare.py", problem="saddle", start="1.5,0.2", path_step="4")
+    no_exception(at)
+    assert next(s for s in at.slider if s.label == "Step").value == 4
+    share = next(c.value for c in at.code if "s=" in c.value)
+    assert share.endswith("&problem=saddle&start=1.5%2C0.2&path_step=4")

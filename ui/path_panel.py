@@ -120,7 +120,7 @@ def _opened(p: str, label: str) -> tuple[str, tuple[float, ...], float] | None:
     if broken:
         st.warning(broken, icon=":material/link_off:")
     if not on:
-        for k in KEYS:
+        for k in (*KEYS, STEP_KEY):
             if k in st.query_params:
                 del st.query_params[k]
         return None
@@ -145,8 +145,41 @@ def _surface(name: str, condition: float, traces: list[PathTrace], step: int) ->
     return surface_figure(get_problem(name, **options), traces, step)
 
 
+STEP_KEY = "path_step"  # the slider's step in the URL (left out at the last step, the default)
+
+
 def _slider(p: str, longest: int) -> int:
-    return st.slider("Step", 0, longest - 1, longest - 1, key=f"{p}.step.{longest}")
+    """The step slider, at a link's ``path_step`` when it first shows a path of this length
+    (else at the end); the step it shows goes back into the URL, so a shared link opens the
+    lesson at the same step."""
+    key, ours = f"{p}.step.{longest}", f"{p}.step.published"
+    if key not in st.session_state:
+        st.session_state[key] = _linked_step(longest, st.session_state.get(ours))
+    step = st.slider("Step", 0, longest - 1, key=key)
+    if step == longest - 1:
+        st.query_params.pop(STEP_KEY, None)
+    elif st.query_params.get(STEP_KEY) != str(step):
+        st.query_params[STEP_KEY] = str(step)
+    st.session_state[ours] = st.query_params.get(STEP_KEY)
+    return step
+
+
+def _linked_step(longest: int, ours: str | None) -> int:
+    """The URL's step where it is one of this path's; else the last step, said when the value
+    came from a link (not from this page's own slider on a path that has since got shorter)."""
+    raw = st.query_params.get(STEP_KEY)
+    if raw is None:
+        return longest - 1
+    if raw.isascii() and raw.isdigit() and int(raw) < longest:
+        return int(raw)
+    if raw == ours:
+        return longest - 1
+    st.warning(
+        f"The link's {STEP_KEY} {raw[:20]!r} is not a step of this path (0 to {longest - 1}): "
+        "the panel shows the last step.",
+        icon=":material/link_off:",
+    )
+    return longest - 1
 
 
 def path_panel(schedule: Schedule) -> PathSettings | None:
@@ -208,8 +241,14 @@ def path_panel(schedule: Schedule) -> PathSettings | None:
 
 
 def link_suffix(path: PathSettings | None) -> str:
-    """``&problem=...&start=...`` for a share link built from one key (Compare's ``s``)."""
-    return "" if path is None else "&" + urlencode(path_to_link(path))
+    """``&problem=...&start=...`` (and the slider's ``path_step`` when it is not at the end)
+    for a share link built from one key (Compare's ``s``)."""
+    if path is None:
+        return ""
+    keys = path_to_link(path)
+    if (step := st.query_params.get(STEP_KEY)) is not None:
+        keys[STEP_KEY] = step
+    return "&" + urlencode(keys)
 
 
 def compare_path_panel(items: list[tuple[str, str, Schedule]]) -> PathSettings | None:
