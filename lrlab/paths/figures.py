@@ -45,49 +45,9 @@ def surface_figure(problem: Problem, paths: Sequence[PathTrace], step: int) -> g
     """Contours of ``problem`` (logistic: at the first path's b at ``step``) and the paths.
 
     The axes keep the problem's plot range, so a diverging path is seen leaving it."""
-    extra: list[float] = []
-    if paths and len(problem.names) > 2:
-        first = paths[0].df
-        extra = [float(first[c].iloc[min(step, len(first) - 1)]) for c in problem.names[2:]]
-    elif len(problem.names) > 2:
-        extra = list(problem.start[2:])
-    xs, ys, z = problem.grid(extra=extra)
-    # log-spaced levels: Rosenbrock's valley and a bowl's rim both show (lowest value -> 0)
-    shown = np.log10(z - np.nanmin(z) + 1e-3)
-    fig = go.Figure(
-        go.Contour(
-            x=xs,
-            y=ys,
-            z=shown,
-            colorscale="Greys",
-            reversescale=True,
-            showscale=False,
-            ncontours=25,
-            contours={"coloring": "lines"},
-            hoverinfo="skip",
-            name="loss contours",
-        )
-    )
+    fig = go.Figure(_contours(problem, paths, step))
     for p in paths:
-        line = {"color": p.colour, "width": 1.5, "dash": "dash" if p.dashed else "solid"}
-        fig.add_scatter(
-            x=p.df["x"], y=p.df["y"], mode="lines", line=line, name=p.name, legendgroup=p.name
-        )
-        if len(p.df):
-            at = p.df.iloc[min(step, len(p.df) - 1)]
-            fig.add_scatter(
-                x=[at["x"]],
-                y=[at["y"]],
-                mode="markers",
-                marker={
-                    "color": p.colour,
-                    "size": 11,
-                    "symbol": "circle-open" if p.dashed else "circle",
-                },
-                name=f"{p.name} at step {int(at['step'])}",
-                legendgroup=p.name,
-                showlegend=False,
-            )
+        _add_path(fig, p, step)
     if paths and len(paths[0].df):
         s = paths[0].df.iloc[0]
         fig.add_scatter(
@@ -106,24 +66,66 @@ def surface_figure(problem: Problem, paths: Sequence[PathTrace], step: int) -> g
             marker={"symbol": "star", "size": 13, "color": "#d62728"},
             name="minimum",
         )
+    logistic = problem.name == "logistic"
     fig.update_layout(
-        xaxis={
-            "range": list(problem.x_range),
-            "title": problem.names[0] if problem.name == "logistic" else "x",
-        },
-        yaxis={
-            "range": list(problem.y_range),
-            "title": "w2" if problem.name == "logistic" else "y",
-        },
+        xaxis={"range": list(problem.x_range), "title": "w1" if logistic else "x"},
+        yaxis={"range": list(problem.y_range), "title": "w2" if logistic else "y"},
         height=420,
         # the legend hangs below the x axis title (at y=-0.15 it sat on the title)
         margin={"l": 40, "r": 10, "t": 30, "b": 80},
         legend={"orientation": "h", "yanchor": "top", "y": -0.18},
         title={"text": problem.title, "font": {"size": 13}},
     )
-    if problem.name == "logistic":
-        fig.update_xaxes(title="w1")
     return fig
+
+
+def _contours(problem: Problem, paths: Sequence[PathTrace], step: int) -> go.Contour:
+    """The loss surface over the plot range; a problem with more than two parameters is cut
+    at the first path's other values at ``step`` (else at its start)."""
+    extra: list[float] = []
+    if paths and len(problem.names) > 2:
+        first = paths[0].df
+        extra = [float(first[c].iloc[min(step, len(first) - 1)]) for c in problem.names[2:]]
+    elif len(problem.names) > 2:
+        extra = list(problem.start[2:])
+    xs, ys, z = problem.grid(extra=extra)
+    # log-spaced levels: Rosenbrock's valley and a bowl's rim both show (lowest value -> 0)
+    shown = np.log10(z - np.nanmin(z) + 1e-3)
+    return go.Contour(
+        x=xs,
+        y=ys,
+        z=shown,
+        colorscale="Greys",
+        reversescale=True,
+        showscale=False,
+        ncontours=25,
+        contours={"coloring": "lines"},
+        hoverinfo="skip",
+        name="loss contours",
+    )
+
+
+def _add_path(fig: go.Figure, p: PathTrace, step: int) -> None:
+    """One path as a line, and a marker where it is at ``step`` (hollow for a ghost)."""
+    line = {"color": p.colour, "width": 1.5, "dash": "dash" if p.dashed else "solid"}
+    fig.add_scatter(
+        x=p.df["x"], y=p.df["y"], mode="lines", line=line, name=p.name, legendgroup=p.name
+    )
+    if len(p.df):
+        at = p.df.iloc[min(step, len(p.df) - 1)]
+        fig.add_scatter(
+            x=[at["x"]],
+            y=[at["y"]],
+            mode="markers",
+            marker={
+                "color": p.colour,
+                "size": 11,
+                "symbol": "circle-open" if p.dashed else "circle",
+            },
+            name=f"{p.name} at step {int(at['step'])}",
+            legendgroup=p.name,
+            showlegend=False,
+        )
 
 
 def loss_lr_figure(paths: Sequence[PathTrace], step: int, log_loss: bool = True) -> go.Figure:

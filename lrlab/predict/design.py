@@ -167,12 +167,7 @@ def design(model: Model, base_run: Mapping[str, Any], base_lrs: np.ndarray) -> D
     def final(candidate: Candidate) -> float:
         return guarded_final(model, lrs_of(candidate), baseline)
 
-    pool = [
-        (c, f"wsd {shape} {f}")
-        for shape in SHAPES
-        for f in FRACTIONS
-        for c in [wsd(steps, f, shape)]
-    ]
+    pool = [(wsd(steps, f, shape), f"wsd {shape} {f}") for shape in SHAPES for f in FRACTIONS]
     pool.append((_search(final, steps), "free"))
     best_worst = min(final(c) for c, _ in pool)
     vouched = bool(np.isfinite(best_worst))
