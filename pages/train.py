@@ -31,7 +31,7 @@ from ui.editors import ensure_param, param_widget, state_of
 from ui.explore_state import explore_schedule
 from ui.jobs import manager
 from ui.navigation import ensure_navigation
-from ui.predict import DESIGNED, prediction_for
+from ui.predict import DESIGNED, keep_prediction, prediction_for, run_prediction
 from ui.uploads import config_upload
 
 ensure_navigation()
@@ -246,7 +246,7 @@ def run_chart(run: dict) -> None:
         mark_reductions=plateau,
         total_epochs=run["epochs"],
     )
-    predicted = prediction_for(run["config"])  # a designed schedule opened with "Train it"
+    predicted = run_prediction(run)  # a designed schedule opened with "Train it"
     if predicted is not None:
         overlay_prediction(fig, predicted, predicted["batches_per_epoch"])
     st.plotly_chart(fig, width="stretch", key=f"{P}.live")
@@ -344,6 +344,7 @@ with right:
             run_id = jobs.submit(
                 parsed, name or f"{schedule_name} · {train['model']} · {train['dataset']}"
             )
+            keep_prediction(store, run_id, parsed.to_json())
             st.session_state[f"{P}.run"] = run_id
             started_here().append(run_id)
             st.query_params["run"] = run_id

@@ -13,6 +13,7 @@ from predict_runs import ADAM, BATCHES, N, copy_db
 
 from lrlab import simulate
 from lrlab.io.share import encode
+from lrlab.jobs.manager import get_manager
 from lrlab.predict.figures import design_base, design_handoff
 from lrlab.predict.fit import predict, tail_mean
 from lrlab.predict.view import (
@@ -243,6 +244,20 @@ def test_design_then_train_it_opens_train_and_the_run_shows_the_prediction(fitte
     assert np.allclose(drawn["loss (predicted)"]["y"], want.prediction["loss"])
     assert np.allclose(drawn["loss (predicted)"]["x"], np.arange(N) / BATCHES)
     assert "the loss model's prediction for this schedule" in texts(at.caption)
+    # Started for real: the prediction is stored with the run, so its link shows it in any
+    # session (it was drawn only in the session that clicked "Train it").
+    at.button(key="tr.start").click().run()
+    no_exception(at)
+    started = at.session_state["tr.run"]
+    try:
+        stored = RunStore(db).get_run(started)["result"]["prediction"]
+        assert np.allclose(stored["loss"], want.prediction["loss"])
+        other = page("pages/train.py", run=started)  # another session, by the run's link
+        no_exception(other)
+        assert "the loss model's prediction for this schedule" in texts(other.caption)
+    finally:
+        get_manager(db).cancel(started)
+        get_manager(db).wait(started, timeout=120)
 
 
 def simulate_config(config: dict) -> dict:

@@ -233,6 +233,22 @@ def prediction_for(run_config: Mapping[str, Any]) -> dict | None:
         return None
 
 
+def keep_prediction(store: RunStore, run_id: str, run_config: Mapping[str, Any]) -> None:
+    """Store the prediction a designed run came with beside the run (its ``result``), so
+    whoever opens the run (its ``?run=`` link, another session, later) sees it drawn too."""
+    curve = prediction_for(run_config)
+    if curve is not None:
+        store.update_run(run_id, result=json.dumps({"prediction": curve}))
+
+
+def run_prediction(run: Mapping[str, Any]) -> dict | None:
+    """A run's prediction: stored with it (:func:`keep_prediction`), or handed to this
+    session by "Train it" and not stored yet."""
+    result = run.get("result")
+    stored = result.get("prediction") if isinstance(result, Mapping) else None
+    return stored if isinstance(stored, Mapping) else prediction_for(run["config"])
+
+
 def model_links(lm: LossModel, key: str) -> None:
     """Where the model is used: buttons that open Compare or Explore in this tab and session,
     with the user's own schedules there (a markdown link opened a new tab, a new session with

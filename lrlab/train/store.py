@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS epochs (
 """
 # Columns added after the first release: (name, SQL type), added to older databases on open.
 # kind: 'train' or 'range_test'; sweep_id/label/seed: a sweep's run; result: JSON of a
-# finished job's own output (a range test's curve and suggestions).
+# job's own output (a range test's curve and suggestions; a designed run's predicted loss).
 ADDED_COLUMNS = (
     ("kind", "TEXT NOT NULL DEFAULT 'train'"),
     ("sweep_id", "TEXT"),
