@@ -8,6 +8,7 @@ schedule becomes a :class:`SchedulePrediction` whose warnings say where it extra
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -160,21 +161,24 @@ def ranking_note(lm: LossModel, preds: list[SchedulePrediction]) -> str:
     ranked = sorted(preds, key=lambda p: p.final)
     best = ranked[0]
 
-    def gap(p: SchedulePrediction) -> float:
-        return (p.final - best.final) / max(abs(best.final), 1e-300)
+    def gap(p: SchedulePrediction) -> float:  # how much higher than the lowest, relatively
+        if p.final <= best.final:
+            return 0.0
+        return (p.final - best.final) / best.final if best.final > 0 else math.inf
 
     close = [p.name for p in ranked if gap(p) <= err]
-    if len(close) == 1:
+    if len(close) == 1:  # both losses, not a percentage: a lowest loss of 0 has none
         runner = ranked[1]
         return (
-            f"{best.name} is predicted to train to the lowest loss ({best.final:.4g}), "
-            f"{gap(runner):.0%} below the next ({runner.name}): more than the fit's held-out "
-            f"error ({err:.0%})."
+            f"{best.name} is predicted to train to the lowest loss ({best.final:.4g} against "
+            f"{runner.final:.4g} for the next, {runner.name}): a gap larger than the fit's "
+            f"held-out error ({err:.0%})."
         )
+    widest = gap(ranked[len(close) - 1])
     same = (
         "the same predicted final loss"
-        if gap(ranked[len(close) - 1]) < 1e-9
-        else (f"predicted final losses within {gap(ranked[len(close) - 1]):.0%} of each other")
+        if widest < 1e-9
+        else f"predicted final losses within {widest:.0%} of each other"
     )
     return (
         f"{', '.join(close)}: {same}, less than the fit's held-out error ({err:.0%}). This "
